@@ -1,0 +1,3 @@
+"""Placeholder until implemented."""
+
+urlpatterns: list = []

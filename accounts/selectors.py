@@ -1,0 +1,19 @@
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from accounts.models import ApiKey, User, hash_api_key
+
+
+def api_key_get_by_raw(raw: str) -> ApiKey | None:
+    """The key (with its user) whose hash matches `raw`, whatever its state."""
+    return (ApiKey.objects.select_related("user")
+            .filter(key_hash=hash_api_key(raw)).first())
+
+
+def api_key_list(*, user: User) -> QuerySet[ApiKey]:
+    return ApiKey.objects.filter(user=user).order_by("-created_at", "-id")
+
+
+def api_key_active_count(*, user: User) -> int:
+    return ApiKey.objects.filter(user=user, is_active=True).count()

@@ -1,0 +1,3 @@
+"""WebSocket routes. Scanning adds its live scan-session stream here."""
+
+websocket_urlpatterns: list = []

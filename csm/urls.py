@@ -1,0 +1,24 @@
+from django.conf.urls.i18n import i18n_patterns
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("", include("accounts.api.urls")),
+    path("", include("csm.api.urls")),
+]
+
+urlpatterns += i18n_patterns(
+    path("accounts/", include("allauth.urls")),
+    path("", include("accounts.urls")),
+    path("", include("csm.urls_pages")),
+)
+
+handler400 = "csm.errors.bad_request"
+handler403 = "csm.errors.permission_denied"
+handler404 = "csm.errors.page_not_found"
+handler500 = "csm.errors.server_error"

@@ -1,0 +1,7 @@
+from django.urls import path
+
+from csm import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+]

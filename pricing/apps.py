@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class PricingConfig(AppConfig):
+    name = "pricing"
+    default_auto_field = "django.db.models.BigAutoField"
