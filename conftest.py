@@ -21,6 +21,15 @@ def _isolated_counters(settings) -> None:  # noqa: ANN001
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _plain_static_storage(settings) -> None:  # noqa: ANN001
+    """Tests render templates without a collectstatic manifest."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
 @pytest.fixture
 def password() -> str:
     return DEFAULT_PASSWORD
