@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.utils import timezone
+from drf_spectacular.authentication import SessionScheme
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
@@ -62,3 +64,26 @@ class CookieSessionAuthentication(authentication.SessionAuthentication):
 
     def authenticate_header(self, request: Request) -> str:
         return 'Bearer realm="api"'
+
+
+class ApiKeyScheme(OpenApiAuthenticationExtension):
+    """OpenAPI: any one of the three ways to pass a key."""
+
+    target_class = ApiKeyAuthentication
+    name = ["bearerKey", "apiKeyHeader", "apiKeyQuery"]
+
+    def get_security_requirement(self, auto_schema: object) -> list[dict[str, list]]:
+        return [{name: []} for name in self.name]
+
+    def get_security_definition(self, auto_schema: object) -> list[dict[str, str]]:
+        return [
+            {"type": "http", "scheme": "bearer", "bearerFormat": "csm_…"},
+            {"type": "apiKey", "in": "header", "name": "X-API-Key"},
+            {"type": "apiKey", "in": "query", "name": "api_key"},
+        ]
+
+
+class CookieSessionScheme(SessionScheme):
+    """OpenAPI: the tcg_session cookie."""
+
+    target_class = CookieSessionAuthentication
