@@ -4,4 +4,5 @@ from csm import views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("stats/", views.stats, name="stats"),
 ]
