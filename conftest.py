@@ -22,6 +22,12 @@ def _isolated_counters(settings) -> None:  # noqa: ANN001
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hasher(settings) -> None:  # noqa: ANN001
+    """PBKDF2's deliberate slowness buys nothing in tests; production keeps it."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _plain_static_storage(settings) -> None:  # noqa: ANN001
     """Tests render templates without a collectstatic manifest."""
     settings.STORAGES = {
