@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import translation
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status
+from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
@@ -52,6 +53,17 @@ class HealthzOut(serializers.Serializer):
     db = serializers.BooleanField()
 
 
+class AlwaysJson(BaseContentNegotiation):
+    """Monitors send all sorts of Accept headers; a probe answers JSON, never 406."""
+
+    def select_parser(self, request: Request, parsers: list) -> Any:
+        return parsers[0] if parsers else None
+
+    def select_renderer(self, request: Request, renderers: list,
+                        format_suffix: str | None = None) -> tuple[Any, str]:
+        return renderers[0], renderers[0].media_type
+
+
 class ProbeView(APIView):
     """Monitoring endpoints: no authentication, sessions or throttling; always JSON."""
 
@@ -59,6 +71,7 @@ class ProbeView(APIView):
     permission_classes = [AllowAny]
     throttle_classes: list = []
     renderer_classes = [JSONRenderer]
+    content_negotiation_class = AlwaysJson
 
 
 class HealthView(ProbeView):

@@ -81,6 +81,15 @@ def test_health_endpoints_are_not_throttled(api_client, settings):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("accept", ["text/html", "application/xml", "text/plain"])
+def test_health_answers_json_whatever_the_accept_header(api_client, accept):
+    for path in ("/health", "/healthz"):
+        response = api_client.get(path, HTTP_ACCEPT=accept)
+        assert response.status_code == 200
+        assert response["Content-Type"] == "application/json"
+
+
+@pytest.mark.django_db
 def test_health_ignores_a_bad_api_key(api_client):
     """No authentication runs, so monitoring with a stale key still gets an answer."""
     response = api_client.get("/healthz", HTTP_AUTHORIZATION="Bearer csm_revoked")
