@@ -17,8 +17,13 @@ from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
 @pytest.fixture(autouse=True)
 def _isolated_counters(settings) -> None:  # noqa: ANN001
     """Fresh quota namespace and cache per test, so counters never leak between tests."""
-    settings.CSM_QUOTA_PREFIX = f"test-{uuid.uuid4().hex}"
-    cache.clear()
+    namespace = f"test-{uuid.uuid4().hex}"
+    settings.CSM_QUOTA_PREFIX = namespace
+    if settings.REDIS_URL:
+        # Never flush a shared Redis database: give the cache its own key prefix instead.
+        settings.CACHES = {"default": {**settings.CACHES["default"], "KEY_PREFIX": namespace}}
+    else:
+        cache.clear()
 
 
 @pytest.fixture(autouse=True)

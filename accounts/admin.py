@@ -2,22 +2,32 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm, UsernameField
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import ApiKey, Device, User
 
 
+class LowercaseUsernameField(UsernameField):
+    """Usernames are stored lowercase; lowercase before the model's validators see them."""
+
+    def to_python(self, value: str | None) -> str | None:
+        value = super().to_python(value)
+        return value.lower() if value else value
+
+
 class UserCreationAdminForm(AdminUserCreationForm):
     class Meta(AdminUserCreationForm.Meta):
         model = User
         fields = ("username", "email")
+        field_classes = {"username": LowercaseUsernameField}
 
 
 class UserChangeAdminForm(UserChangeForm):
     class Meta(UserChangeForm.Meta):
         model = User
+        field_classes = {"username": LowercaseUsernameField}
 
 
 @admin.register(User)

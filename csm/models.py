@@ -104,7 +104,8 @@ class StatusCheck(models.Model):
         verbose_name = _("status check")
         verbose_name_plural = _("status checks")
         ordering = ["-checked_at"]
-        indexes = [models.Index(fields=["target", "-checked_at"])]
+        indexes = [models.Index(fields=["target", "-checked_at"]),
+                   models.Index(fields=["checked_at"])]  # pruning by age
 
     def __str__(self) -> str:
         return f"{self.target}: {self.status}"

@@ -125,6 +125,9 @@ if DATABASE_URL:
         raise ImproperlyConfigured(f"DATABASE_URL is invalid: {exc}") from exc
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+        # A silently unreachable host must fail health checks quickly, not hang them.
+        DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+            "connect_timeout", env_int("DATABASE_CONNECT_TIMEOUT", 5))
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {

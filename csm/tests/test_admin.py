@@ -144,3 +144,12 @@ def test_app_release_admin_adds_a_release(admin_browser):
         "published_at_0": "2026-01-01", "published_at_1": "10:00:00"})
     assert response.status_code == 302, response.content.decode()[:2000]
     assert Client().get("/api/app/latest?platform=ios").json()["ios"]["version_code"] == 30
+
+
+@pytest.mark.django_db
+def test_user_admin_lowercases_a_mixed_case_username(admin_browser):
+    response = admin_browser.post(admin_url(User, "add"), {
+        "username": "MixedCase", "email": "mixed@example.com", "usable_password": "true",
+        "password1": "a-long-password-1", "password2": "a-long-password-1"})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert User.objects.filter(username="mixedcase").exists()
