@@ -114,6 +114,21 @@ def used_today(bucket: str, now: float | None = None) -> int:
     return int(cache.get(day_key, 0))
 
 
+def used_today_many(buckets: list[str], now: float | None = None) -> dict[str, int]:
+    """Today's counts for several buckets in one round trip."""
+    if not buckets:
+        return {}
+    now = time.time() if now is None else now
+    keys = [_keys(bucket, now)[0] for bucket in buckets]
+    if _redis_enabled():
+        client, _script = _redis_script()
+        values = client.mget(keys)
+    else:
+        found = cache.get_many(keys)
+        values = [found.get(key) for key in keys]
+    return {bucket: int(value or 0) for bucket, value in zip(buckets, values, strict=True)}
+
+
 def reset_bucket(bucket: str, now: float | None = None) -> None:
     """Forget today's and this minute's counts (used when a key is re-created in tests/admin)."""
     day_key, minute_key, _r, _m = _keys(bucket, time.time() if now is None else now)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from accounts.models import ApiKey, User, hash_api_key
 
@@ -16,4 +17,6 @@ def api_key_list(*, user: User) -> QuerySet[ApiKey]:
 
 
 def api_key_active_count(*, user: User) -> int:
-    return ApiKey.objects.filter(user=user, is_active=True).count()
+    """Keys that take a slot of the tier's allowance: active and not expired."""
+    return (ApiKey.objects.filter(user=user, is_active=True)
+            .exclude(expires_at__lte=timezone.now()).count())

@@ -12,6 +12,7 @@ from rest_framework.exceptions import PermissionDenied
 
 from accounts.models import ApiKey, User, generate_api_key, hash_api_key
 from accounts.quotas import reset_bucket
+from accounts.selectors import api_key_active_count
 from accounts.tiers import TIERS, tier_allows
 from csm.api.errors import BadRequest, Conflict
 
@@ -30,7 +31,7 @@ def api_key_create(*, user: User, name: str, tier: str | None = None,
             f"Your subscription is {TIERS[locked.tier].label}; "
             f"a {TIERS[tier].label} key needs a {TIERS[tier].label} subscription.")
     allowed = TIERS[locked.tier].max_keys
-    active = ApiKey.objects.filter(user=locked, is_active=True).count()
+    active = api_key_active_count(user=locked)  # expired keys free their slot
     if allowed is not None and active >= allowed:
         raise PermissionDenied(
             f"The {TIERS[locked.tier].label} tier allows {allowed} active API "

@@ -17,7 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import ApiKey, User
-from accounts.quotas import used_today
+from accounts.quotas import used_today, used_today_many
 from accounts.selectors import api_key_active_count, api_key_list
 from accounts.services import api_key_create, api_key_rename, api_key_revoke
 from accounts.tiers import TIERS, TierSlug
@@ -74,6 +74,9 @@ class ApiKeyOut(serializers.ModelSerializer):
         read_only_fields = ITEM_FIELDS
 
     def get_calls_today(self, key: ApiKey) -> int:
+        counts = self.context.get("calls_today")
+        if counts is not None and key.quota_bucket in counts:
+            return counts[key.quota_bucket]
         return used_today(key.quota_bucket)
 
 
@@ -138,7 +141,10 @@ class ApiKeyListCreateView(APIView):
                    responses={200: ApiKeyListOut, 401: UNAUTHENTICATED})
     def get(self, request: Request) -> Response:
         keys = api_key_list(user=request.user)
-        return Response({"items": ApiKeyOut(keys, many=True).data})
+        keys = list(keys)
+        counts = used_today_many([key.quota_bucket for key in keys])
+        return Response({"items": ApiKeyOut(keys, many=True,
+                                            context={"calls_today": counts}).data})
 
     @extend_schema(tags=TAGS, summary="Create a new API key", operation_id="api_keys_create",
                    request=ApiKeyCreateIn,
@@ -188,7 +194,7 @@ class DeveloperInfoView(APIView):
             "tier": tier.slug,
             "limits": tier,
             "active_keys": api_key_active_count(user=user),
-            "calls_today": sum(used_today(key.quota_bucket) for key in active),
+            "calls_today": sum(used_today_many([key.quota_bucket for key in active]).values()),
             "tiers": list(TIERS.values()),
         }
         return Response(DeveloperInfoOut(info).data)

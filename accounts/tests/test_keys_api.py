@@ -189,6 +189,28 @@ def test_second_free_key_is_403_until_one_is_revoked(session_client: APIClient) 
     assert session_client.post("/api/keys/", {"name": "two"}, format="json").status_code == 201
 
 
+def test_an_expired_key_frees_its_slot(session_client: APIClient) -> None:
+    first = session_client.post("/api/keys/", {"name": "one"}, format="json").json()
+    ApiKey.objects.filter(pk=first["id"]).update(expires_at=timezone.now() - timedelta(seconds=1))
+
+    assert session_client.post("/api/keys/", {"name": "two"}, format="json").status_code == 201
+
+
+def test_list_reports_each_keys_own_calls_today(session_client: APIClient, user: User,
+                                                make_key) -> None:  # noqa: ANN001
+    _set_tier(user, "starter")
+    busy, raw = make_key(user, tier="starter", name="busy")
+    make_key(user, tier="starter", name="idle")
+    for _ in range(3):
+        assert _bearer(raw).get("/api/developer/info").status_code == 200
+
+    items = {item["name"]: item for item in session_client.get("/api/keys/").json()["items"]}
+
+    assert items["busy"]["calls_today"] == 3
+    assert items["idle"]["calls_today"] == 0
+    assert session_client.get("/api/developer/info").json()["calls_today"] == 3
+
+
 @pytest.mark.parametrize("tier", ["starter", "pro", "business", "unlimited"])
 def test_active_key_allowance_per_tier(session_client: APIClient, user: User, tier: str) -> None:
     _set_tier(user, tier)

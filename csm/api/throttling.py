@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from django.conf import settings
 from rest_framework.request import Request
-from rest_framework.settings import api_settings
 from rest_framework.throttling import BaseThrottle
 
 from accounts.models import ApiKey
@@ -32,13 +31,6 @@ class TierRateThrottle(BaseThrottle):
         self.decision = decision
         request._request.csm_quota = decision
         return decision.allowed
-
-    def get_ident(self, request: Request) -> str:
-        # With NUM_PROXIES unset DRF keys on the whole X-Forwarded-For header, which any caller
-        # can forge to dodge the anonymous limit; without a declared proxy, use the peer address.
-        if api_settings.NUM_PROXIES is None:
-            return request.META.get("REMOTE_ADDR", "")
-        return super().get_ident(request)
 
     def wait(self) -> float | None:
         return self.decision.retry_after if self.decision else None
