@@ -25,7 +25,8 @@ def _parse(name: str, default: T, parser: Callable[[str], T]) -> T:
     try:
         return parser(raw.strip())
     except (TypeError, ValueError) as exc:
-        raise ImproperlyConfigured(f"Environment variable {name}={raw!r} is invalid: {exc}") from exc
+        raise ImproperlyConfigured(
+            f"Environment variable {name}={raw!r} is invalid: {exc}") from exc
 
 
 def _bool(raw: str) -> bool:

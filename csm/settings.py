@@ -116,7 +116,7 @@ TEMPLATES = [
     },
 ]
 
-# --- Database -----------------------------------------------------------------------------
+# --- Database ---
 DATABASE_URL = env_str("DATABASE_URL")
 if DATABASE_URL:
     try:
@@ -144,7 +144,7 @@ else:
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# --- Cache, channels, Celery ----------------------------------------------------------------
+# --- Cache, channels, Celery ---
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
     CACHES = {
@@ -181,7 +181,7 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
-# --- Auth, sessions, CSRF ------------------------------------------------------------------
+# --- Auth, sessions, CSRF ---
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "accounts.backends.UsernameOrEmailBackend",
@@ -215,7 +215,7 @@ ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if HTTPS else "http"
 
-# --- Security headers (active when served over HTTPS) ----------------------------------------
+# --- Security headers (active when served over HTTPS) ---
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
@@ -227,7 +227,7 @@ if HTTPS:
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
     SECURE_REDIRECT_EXEMPT = [r"^health$", r"^healthz$"]
 
-# --- i18n --------------------------------------------------------------------------------------
+# --- i18n ---
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("nl", _("Dutch"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
@@ -236,7 +236,7 @@ USE_TZ = True
 TIME_ZONE = "UTC"
 LANGUAGE_COOKIE_NAME = "csm_language"
 
-# --- Static and media ----------------------------------------------------------------------------
+# --- Static and media ---
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(VAR_DIR / "static")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
@@ -253,7 +253,7 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = DEBUG
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
-# --- Email ---------------------------------------------------------------------------------------
+# --- Email ---
 EMAIL_HOST = env_str("EMAIL_HOST")
 EMAIL_BACKEND = env_str(
     "EMAIL_BACKEND",
@@ -268,7 +268,7 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "CollectorsStashMarket <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
-# --- API -------------------------------------------------------------------------------------------
+# --- API ---
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "csm.api.authentication.ApiKeyAuthentication",

@@ -34,6 +34,7 @@ from accounts.services import (
 )
 from csm.api.authentication import CookieSessionAuthentication
 from csm.api.errors import BadRequest
+from csm.api.fields import StrictCharField
 from csm.api.origin import cross_origin_reason
 from csm.api.permissions import IsAuthenticated
 from csm.api.validation import validate_body
@@ -48,17 +49,6 @@ EMAIL_MAX_LENGTH = 254
 
 
 # --- Fields and input serializers --------------------------------------------------------------
-
-
-class StrictCharField(serializers.CharField):
-    """A string field that refuses numbers, booleans and lists instead of turning them into text."""
-
-    default_error_messages = {"invalid": "str type expected"}
-
-    def to_internal_value(self, data: Any) -> str:
-        if not isinstance(data, str):
-            self.fail("invalid")
-        return super().to_internal_value(data)
 
 
 class UsernameField(StrictCharField):

@@ -175,6 +175,7 @@ def test_register_wrong_json_type_is_422(api_client: APIClient, field: str,
     assert response.status_code == 422
     assert error_locs(response) == [["body", field]]
     assert response.json()["detail"][0]["msg"] == "str type expected"
+    assert response.json()["detail"][0]["type"] == "type_error.str"
     assert not User.objects.exists()
 
 
