@@ -12,7 +12,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-import requests
 
 from accounts.models import ApiKey, User
 
