@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
-# Playwright's sync API runs an event loop in this thread; the ORM calls pytest-django makes
-# around it are still synchronous and safe.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -26,8 +21,13 @@ pytestmark = [
 
 
 @pytest.fixture
-def page(live_server, transactional_db) -> Iterator[object]:  # noqa: ANN001
+def page(live_server, transactional_db, monkeypatch) -> Iterator[object]:  # noqa: ANN001
     from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the ORM calls the test makes
+    # around it are still synchronous and safe. Set only for this test, so no subprocess
+    # (e.g. `check --deploy`) inherits it.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
