@@ -18,6 +18,8 @@ run: system-packages venv messages
 	$(VENV)/bin/daphne -b 127.0.0.1 -p $${PORT:-8000} csm.asgi:application
 
 test: system-packages-browser venv messages
+	@# whitenoise warns on every request when STATIC_ROOT does not exist yet (no collectstatic)
+	@mkdir -p "$${STATIC_ROOT:-$${CSM_VAR_DIR:-var}/static}"
 	$(VENV)/bin/pytest -n auto
 
 system-packages:
