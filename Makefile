@@ -10,11 +10,13 @@ MANAGE := $(PY) manage.py
 
 .PHONY: run test system-packages system-packages-browser venv messages setup demo
 
+# The public address follows PORT unless SITE_URL is given (links in emails, the api probe).
+run: export SITE_URL := $(or $(SITE_URL),http://127.0.0.1:$(or $(PORT),8000))
 run: system-packages venv messages
 	$(MANAGE) migrate --noinput
 	$(MANAGE) collectstatic --noinput -v 0
 	$(MANAGE) demo_load
-	@echo "Serving on http://127.0.0.1:$${PORT:-8000}/ (Ctrl-C stops)"
+	@echo "Serving on $$SITE_URL/ (Ctrl-C stops)"
 	$(VENV)/bin/daphne -b 127.0.0.1 -p $${PORT:-8000} csm.asgi:application
 
 test: system-packages-browser venv messages

@@ -8,6 +8,8 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from rest_framework.exceptions import PermissionDenied
 
 from accounts.models import ApiKey, User, generate_api_key, hash_api_key
@@ -28,16 +30,20 @@ def api_key_create(*, user: User, name: str, tier: str | None = None,
     tier = tier or locked.tier
     if not tier_allows(locked.tier, tier):
         raise PermissionDenied(
-            f"Your subscription is {TIERS[locked.tier].label}; "
-            f"a {TIERS[tier].label} key needs a {TIERS[tier].label} subscription.")
+            _("Your subscription is %(current)s; a %(wanted)s key needs a %(wanted)s "
+              "subscription.") % {"current": TIERS[locked.tier].label,
+                                  "wanted": TIERS[tier].label})
     allowed = TIERS[locked.tier].max_keys
     active = api_key_active_count(user=locked)  # expired keys free their slot
     if allowed is not None and active >= allowed:
         raise PermissionDenied(
-            f"The {TIERS[locked.tier].label} tier allows {allowed} active API "
-            f"key{'s' if allowed != 1 else ''}; revoke one or upgrade your tier.")
+            ngettext("The %(tier)s tier allows %(count)d active API key; revoke one or "
+                     "upgrade your tier.",
+                     "The %(tier)s tier allows %(count)d active API keys; revoke one or "
+                     "upgrade your tier.", allowed)
+            % {"tier": TIERS[locked.tier].label, "count": allowed})
     if expires_at is not None and expires_at <= timezone.now():
-        raise PermissionDenied("expires_at must be in the future")
+        raise PermissionDenied(_("expires_at must be in the future"))
     raw = generate_api_key()
     limits = TIERS[tier]
     key = ApiKey.objects.create(

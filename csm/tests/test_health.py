@@ -261,3 +261,23 @@ def test_stats_page_shows_the_numbers(client, language, heading, django_assert_m
     assert 'data-stat="cards">0<' in html
     assert "/api/stats/detailed" in html
     assert f"<h1>{heading}</h1>" in html
+
+
+def test_pages_still_render_when_the_database_is_unreachable():
+    """The layout reads platform settings; a dead database must not turn pages into 500s."""
+    code = (
+        "import django\n"
+        "django.setup()\n"
+        "from django.test import Client\n"
+        "from django.test.utils import setup_test_environment\n"
+        "setup_test_environment()\n"
+        "for path in ('/en/', '/nl/no-such-page/'):\n"
+        "    r = Client(raise_request_exception=False).get(path)\n"
+        "    print(path, r.status_code, b'<html' in r.content)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "csm.settings",
+             "DATABASE_URL": UNREACHABLE_DB}, check=False)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split("\n")[:2] == ["/en/ 200 True", "/nl/no-such-page/ 404 True"]

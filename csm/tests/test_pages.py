@@ -190,6 +190,15 @@ def test_create_key_over_the_allowance_is_a_message_not_an_error(client: Client,
     assert ApiKey.objects.filter(user=user, is_active=True).count() == 1
 
 
+def test_key_allowance_message_is_dutch_on_the_dutch_page(client: Client, user: User,
+                                                           make_key) -> None:
+    make_key(user, tier="free", name="first")
+    client.force_login(user)
+    response = client.post("/nl/account/", {"action": "create", "name": "second",
+                                            "tier": "free"})
+    assert "staat 1 actieve API-sleutel toe" in response.content.decode()
+
+
 def test_create_key_of_a_higher_tier_is_refused(client: Client, user: User) -> None:
     client.force_login(user)
     response = client.post("/en/account/", {"action": "create", "name": "x", "tier": "pro"})
