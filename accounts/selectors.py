@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import ApiKey, User, hash_api_key
@@ -20,3 +20,8 @@ def api_key_active_count(*, user: User) -> int:
     """Keys that take a slot of the tier's allowance: active and not expired."""
     return (ApiKey.objects.filter(user=user, is_active=True)
             .exclude(expires_at__lte=timezone.now()).count())
+
+
+def platform_counts() -> dict[str, int]:
+    """Users and sellers for /api/health and /api/stats (the csm counts registry)."""
+    return User.objects.aggregate(users=Count("pk"), sellers=Count("pk", filter=Q(is_seller=True)))

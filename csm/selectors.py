@@ -68,15 +68,6 @@ def platform_settings_announcement(settings_row: PlatformSettings, language: str
 
 # --- Counts registry --------------------------------------------------------------------------
 
-def users_platform_counts() -> dict[str, int]:
-    """Users and sellers, read from the accounts model (accounts has no counts hook yet)."""
-    from django.contrib.auth import get_user_model
-    from django.db.models import Count, Q
-
-    return get_user_model().objects.aggregate(
-        users=Count("pk"), sellers=Count("pk", filter=Q(is_seller=True)))
-
-
 @memoize
 def _app_hooks(name: str) -> tuple[Callable[[], Any], ...]:
     """Each installed app's `selectors.<name>` function, in INSTALLED_APPS order."""
@@ -94,7 +85,7 @@ def _app_hooks(name: str) -> tuple[Callable[[], Any], ...]:
 
 
 def count_hooks() -> tuple[Callable[[], dict[str, int]], ...]:
-    return (users_platform_counts, *_app_hooks("platform_counts"))
+    return _app_hooks("platform_counts")
 
 
 def tcg_count_hooks() -> tuple[Callable[[], dict[str, dict[str, Any]]], ...]:

@@ -187,8 +187,9 @@ def accounts_selectors_hooks(monkeypatch):
     """Give an installed app's selectors module the registry hooks, as a real app would."""
     import accounts.selectors
 
+    own_counts = accounts.selectors.platform_counts  # users and sellers
     monkeypatch.setattr(accounts.selectors, "platform_counts",
-                        lambda: {"cards": 42, "prices": 1000}, raising=False)
+                        lambda: {**own_counts(), "cards": 42, "prices": 1000})
     monkeypatch.setattr(accounts.selectors, "platform_tcg_counts",
                         lambda: {"pokemon": {"name": "Pokémon", "cards": 42}}, raising=False)
     csm_selectors._app_hooks.cache_clear()
