@@ -3,15 +3,28 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
 from rest_framework.test import APIClient
 
 from accounts.models import ApiKey, User
 from accounts.services import api_key_create
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _end_stray_test_db_sessions(django_db_setup, django_db_blocker) -> Iterator[None]:  # noqa: ANN001
+    """Live-server request threads may still hold a keep-alive connection when the session
+    ends; end those PostgreSQL sessions so the test database can be dropped."""
+    yield
+    with django_db_blocker.unblock():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                               "WHERE datname = current_database() AND pid <> pg_backend_pid()")
 
 
 @pytest.fixture(autouse=True)
