@@ -106,3 +106,62 @@ def key_client(user: User, make_key) -> Callable[..., APIClient]:  # noqa: ANN00
         return client
 
     return _client
+
+
+class RecordedHttpServer:
+    """A local HTTP server that replays recorded payloads (tests never reach the internet).
+
+    `routes[path]` is `(status, body, content_type)` or a list of them (served in turn, the last
+    one repeating); `path` may include the query string, which is tried first.
+    """
+
+    def __init__(self) -> None:
+        import http.server
+        import threading
+
+        self.routes: dict[str, object] = {}
+        self.requests: list[str] = []
+        server = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802
+                server.requests.append(self.path)
+                route = server.routes.get(self.path) or server.routes.get(
+                    self.path.split("?", 1)[0])
+                if isinstance(route, list):
+                    route = route.pop(0) if len(route) > 1 else route[0]
+                status, body, content_type = route or (404, b'{"error": "not found"}',
+                                                        "application/json")
+                if isinstance(body, str):
+                    body = body.encode()
+                self.send_response(status)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self._httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self._httpd.server_address[1]}"
+        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        self._thread.start()
+
+    def add_json(self, path: str, payload: object, status: int = 200) -> None:
+        import json
+
+        self.routes[path] = (status, json.dumps(payload), "application/json")
+
+    def close(self) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+
+
+@pytest.fixture
+def recorded_http() -> Iterator[RecordedHttpServer]:
+    server = RecordedHttpServer()
+    try:
+        yield server
+    finally:
+        server.close()
