@@ -10,12 +10,15 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include("accounts.api.urls")),
     path("", include("csm.api.urls")),
+    # Last: the catalogue's /{tcg_slug}/… routes take any first path segment.
+    path("", include("catalogue.api.urls")),
 ]
 
 urlpatterns += i18n_patterns(
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),
     path("", include("csm.urls_pages")),
+    path("", include("catalogue.urls")),
 )
 
 handler400 = "csm.errors.bad_request"

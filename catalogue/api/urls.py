@@ -1,0 +1,3 @@
+"""Catalogue API routes (placeholder until implemented)."""
+
+urlpatterns: list = []

@@ -1,0 +1,37 @@
+"""Reading source files, plain or gzip-compressed (the shipped demo dataset is compressed)."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+from typing import Any
+
+
+def open_text(path: Path):  # noqa: ANN201 - a text file object
+    """Open `path` for reading text; `.gz` files are decompressed on the fly."""
+    if path.suffix == ".gz":
+        return gzip.open(path, "rt", encoding="utf-8")
+    return path.open(encoding="utf-8")
+
+
+def load_json(path: Path) -> Any:
+    with open_text(path) as handle:
+        return json.load(handle)
+
+
+def source_stem(path: Path) -> str:
+    """`base1.json.gz` -> `base1`; `tfc.yml` -> `tfc`."""
+    name = path.name
+    for suffix in (".gz", ".json", ".yml", ".yaml"):
+        name = name.removesuffix(suffix)
+    return name
+
+
+def data_files(folder: Path, *patterns: str) -> list[Path]:
+    """Files in `folder` matching any pattern, plain or .gz, sorted by name."""
+    found: set[Path] = set()
+    for pattern in patterns:
+        found.update(folder.glob(pattern))
+        found.update(folder.glob(f"{pattern}.gz"))
+    return sorted(found)

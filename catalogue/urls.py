@@ -1,0 +1,3 @@
+"""Catalogue pages (placeholder until implemented)."""
+
+urlpatterns: list = []
