@@ -21,6 +21,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from catalogue.models import TCG, Card, CardSet, SealedProduct
 
@@ -226,6 +227,7 @@ def catalogue_store_bundle(*, tcg: TCG, bundle: SetBundle, report: ImportReport)
     # A card may have moved within the source (new number); its source_id is the anchor.
     by_source = {c.source_id: c for c in existing.values()}
     to_create, to_update, update_fields = [], [], set()
+    now = timezone.now()
     for record in bundle.cards:
         values = _card_values(record)
         card = existing.get((record.number, record.variant_key)) or by_source.get(
@@ -233,6 +235,7 @@ def catalogue_store_bundle(*, tcg: TCG, bundle: SetBundle, report: ImportReport)
         if card is None:
             to_create.append(Card(tcg=tcg, card_set=card_set, **values))
         elif changed := _apply(card, values, _CARD_FIELDS):
+            card.updated_at = now  # bulk_update does not apply auto_now
             to_update.append(card)
             update_fields.update(changed)
         else:
