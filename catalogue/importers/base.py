@@ -80,12 +80,14 @@ class SealedRecord:
 
 @dataclass
 class SetBundle:
-    """One set as read from the source: its record, parsed cards and the rows that failed."""
+    """One set as read from the source: its record, parsed cards and the rows that failed.
+    A bundle with a `failure` (e.g. its file could not be read) is reported, never stored."""
 
     set_record: SetRecord
     cards: list[CardRecord] = field(default_factory=list)
     sealed: list[SealedRecord] = field(default_factory=list)
     errors: list[ReportedError] = field(default_factory=list)
+    failure: str = ""
 
 
 @dataclass(frozen=True)
@@ -294,6 +296,8 @@ def catalogue_import(*, tcg_slug: str, source: str, bundles: Iterator[SetBundle]
     for bundle in bundles:
         part = ImportReport(source=source)  # counted only if the set's transaction commits
         try:
+            if bundle.failure:
+                raise RowError(bundle.failure)
             catalogue_store_bundle(tcg=tcg, bundle=bundle, report=part)
         except Exception as exc:  # noqa: BLE001 - the set is rolled back and reported
             report.sets_failed += 1
