@@ -211,6 +211,17 @@ class _Token:
     filler: bool = False
 
 
+class _TrigramSimilar(Lookup):
+    """`lhs % rhs`: trigram similarity above pg_trgm.similarity_threshold (GIN-indexable)."""
+
+    lookup_name = "csm_trigram_similar"
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} %% {rhs}", [*lhs_params, *rhs_params]
+
+
 class _TrigramWordSimilar(Lookup):
     """`lhs %> rhs`: rhs is similar to some extent of lhs (pg_trgm, GIN-indexable)."""
 
@@ -312,7 +323,11 @@ def _name_condition(token: _Token, typo_names: dict[str, list[str]]) -> Q | None
         condition = Q(uname=token.text) | Q(uname__regex=_word_pattern(token.text))
     if len(token.text) >= _TYPO_MIN_LENGTH and token.text.isalpha():
         if _is_postgres():
-            condition |= Q(_TrigramWordSimilar(Upper("name"), token.text))
+            # Similar to the whole name (pg_trgm.similarity_threshold, 0.3) or to a part of it
+            # (word_similarity_threshold, 0.6): "Charzard" finds "Charizard" and
+            # "Blaine's Charizard". Both operators are served by the trigram GIN index.
+            condition |= (Q(_TrigramSimilar(Upper("name"), token.text))
+                          | Q(_TrigramWordSimilar(Upper("name"), token.text)))
         elif typo_names.get(token.text):
             condition |= Q(uname__in=typo_names[token.text])
     return condition
@@ -346,8 +361,8 @@ def _rank(full: str, name_only: str) -> tuple[Case, list[Any]]:
                      for phrase in phrases)
     tier = Case(*whens, default=Value(3), output_field=IntegerField())
     extra: list[Any] = []
-    if _is_postgres() and phrases:
-        extra.append(_Similarity(Upper("name"), Value(phrases[-1])).desc())
+    if _is_postgres() and name_only:
+        extra.append(_Similarity(Upper("name"), Value(name_only)).desc())
     return tier, extra
 
 
