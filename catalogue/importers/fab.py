@@ -256,7 +256,7 @@ def cards_from_module(source: str) -> list[Any]:
 
 def bundles_from_live(client: PoliteClient, *, only: set[str] | None = None
                       ) -> Iterator[SetBundle]:
-    module = client.get(LIVE_MODULE_PATH).text
+    module = client.get(LIVE_MODULE_PATH).content.decode("utf-8")
     yield from bundles_from_cards(cards_from_module(module), only=only)
 
 
