@@ -20,9 +20,10 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 from django.db import transaction
@@ -31,6 +32,7 @@ from catalogue.importers.base import (
     ImportReport,
     ReportedError,
     SealedRecord,
+    SetBundle,
     catalogue_store_sealed,
 )
 from catalogue.importers.files import open_text
@@ -45,6 +47,7 @@ _PRODUCT_URL = re.compile(r"https?://(?:www\.)?tcgplayer\.com/product/(\d+)(?:/[
 _SET_CODE = re.compile(r"^([A-Za-z]+)0*(\d+)(?:\.(5))?$")
 _CARD_NAME = re.compile(r"^(?P<name>.+?)\s+#?(?P<number>[A-Za-z]*\d+[A-Za-z]*)$")
 _NOT_ALNUM = re.compile(r"[^0-9a-z]+")
+T = TypeVar("T")
 
 # Product kinds, most specific first; matched against the row's type and name.
 _KINDS: list[tuple[str, str]] = [
@@ -154,16 +157,22 @@ def split_card_name(name: str) -> tuple[str, str]:
     return match.group("name"), match.group("number")
 
 
+def code_set_id(code: str) -> str | None:
+    """The pokemontcg.io id a TCGplayer set code spells: SWSH06 -> swsh6, SV03.5 -> sv3pt5."""
+    match = _SET_CODE.match(code.strip())
+    if not match:
+        return None
+    prefix, number, half = match.groups()
+    return f"{prefix.lower()}{int(number)}{'pt5' if half else ''}"
+
+
 def pokemontcg_set_id(code: str, name: str, known: Mapping[str, str]) -> str | None:
     """Map a TCGplayer set code (+ the set name a sealed row carries) to a pokemontcg.io set
     id among `known` (id -> name). SWSH06 -> swsh6, SV03.5 -> sv3pt5; when the code does
     not map (SWSH07.5 is Celebrations = cel25), the exact set name decides. None if unknown."""
-    match = _SET_CODE.match(code.strip())
-    if match:
-        prefix, number, half = match.groups()
-        candidate = f"{prefix.lower()}{int(number)}{'pt5' if half else ''}"
-        if candidate in known:
-            return candidate
+    candidate = code_set_id(code)
+    if candidate in known:
+        return candidate
     wanted = normalise_name(name) if name else ""
     if wanted:
         hits = sorted(set_id for set_id, set_name in known.items()
@@ -171,6 +180,16 @@ def pokemontcg_set_id(code: str, name: str, known: Mapping[str, str]) -> str | N
         if len(hits) == 1:
             return hits[0]
     return None
+
+
+def matching_cards(row: ProductRow, cards: Iterable[T], name: Callable[[T], str],
+                   number: Callable[[T], str]) -> tuple[list[T], list[T]]:
+    """(cards with the row's number, those of them also with its name). Raises ValueError
+    when the row's name carries no number."""
+    card_name, card_number = split_card_name(row.name)
+    wanted_number, wanted_name = normalise_number(card_number), normalise_name(card_name)
+    same_number = [c for c in cards if normalise_number(number(c)) == wanted_number]
+    return same_number, [c for c in same_number if normalise_name(name(c)) == wanted_name]
 
 
 def sealed_kind(*texts: str) -> str:
@@ -244,22 +263,19 @@ def tcgplayer_products_import(*, path: Path) -> ProductsReport:
 
 def _link_card(row: ProductRow, card_set: CardSet, report: ProductsReport) -> None:
     ref = f"line {row.line}"
+    cards = list(Card.objects.filter(card_set=card_set)
+                 .only("pk", "name", "number", "tcgplayer_product_id"))
     try:
-        name, number = split_card_name(row.name)
+        candidates, matches = matching_cards(row, cards, lambda c: c.name, lambda c: c.number)
     except ValueError as exc:
         report.errors.append(ReportedError(row.set_code, ref, str(exc)))
         return
-    wanted_number, wanted_name = normalise_number(number), normalise_name(name)
-    candidates = [c for c in Card.objects.filter(card_set=card_set)
-                  .only("pk", "name", "number", "tcgplayer_product_id")
-                  if normalise_number(c.number) == wanted_number]
-    matches = [c for c in candidates if normalise_name(c.name) == wanted_name]
     if len(matches) != 1:
         found = ", ".join(f"{c.name} #{c.number}" for c in candidates) or "no card"
         report.unmatched.append(ReportedError(
-            card_set.source_id, ref,
+            row.set_code, ref,
             f"card {row.name!r}: {len(matches)} match(es) by number and name ({found} "
-            f"with number {number} in {card_set.source_id})"))
+            f"with that number in {card_set.source_id})"))
         return
     card = matches[0]
     if card.tcgplayer_product_id == row.product_id:
@@ -268,3 +284,29 @@ def _link_card(row: ProductRow, card_set: CardSet, report: ProductsReport) -> No
     card.tcgplayer_product_id = row.product_id
     card.save(update_fields=["tcgplayer_product_id", "updated_at"])
     report.cards_linked += 1
+
+
+def with_tcgplayer_ids(bundles: Iterable[SetBundle], path: Path) -> Iterator[SetBundle]:
+    """Pass pokemontcg bundles through, giving the CSV's singles their TCGplayer product id
+    (same matching as the import: set, number and name).
+
+    pokemontcg.io carries no TCGplayer product ids, and the importer framework stores a
+    record's `tcgplayer_product_id=None` over an id another source set. Feeding the ids into
+    the records keeps a re-import of the pokemontcg files from unlinking the cards."""
+    rows, _errors = read_rows(csv_path(path))
+    by_set: dict[str, list[ProductRow]] = {}
+    for row in rows:
+        set_id = code_set_id(row.set_code)
+        if row.is_card and set_id:
+            by_set.setdefault(set_id, []).append(row)
+    for bundle in bundles:
+        for row in by_set.get(bundle.set_record.source_id, []):
+            try:
+                _same, matches = matching_cards(row, bundle.cards, lambda c: c.name,
+                                                lambda c: c.number)
+            except ValueError:
+                continue  # reported by the import of the CSV itself
+            if len(matches) == 1:
+                index = bundle.cards.index(matches[0])
+                bundle.cards[index] = replace(matches[0], tcgplayer_product_id=row.product_id)
+        yield bundle

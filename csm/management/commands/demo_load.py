@@ -17,6 +17,7 @@ from django.contrib.sites.models import Site
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from catalogue.demo import DEMO_STEPS
 from csm.models import PlatformSettings
 from csm.selectors import platform_settings_forget
 
@@ -48,6 +49,8 @@ def _site() -> str:
 STEPS: list[Step] = [
     Step("platform settings", _platform_settings),
     Step("site", _site),
+    # the demo catalogue: every source of catalogue/demo_data/ through its real importer
+    *(Step(name, load) for name, load in DEMO_STEPS),
 ]
 
 
