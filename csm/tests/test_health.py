@@ -187,11 +187,12 @@ def accounts_selectors_hooks(monkeypatch):
     """Give an installed app's selectors module the registry hooks, as a real app would."""
     import accounts.selectors
 
+    # Pricing-like figures on top of accounts' own; the catalogue reports cards and TCGs.
     own_counts = accounts.selectors.platform_counts  # users and sellers
     monkeypatch.setattr(accounts.selectors, "platform_counts",
-                        lambda: {**own_counts(), "cards": 42, "prices": 1000})
+                        lambda: {**own_counts(), "prices": 1000, "active_alerts": 3})
     monkeypatch.setattr(accounts.selectors, "platform_tcg_counts",
-                        lambda: {"pokemon": {"name": "Pokémon", "cards": 42}}, raising=False)
+                        lambda: {"pokemon": {"prices": 1000}}, raising=False)
     csm_selectors._app_hooks.cache_clear()
     cache.clear()
     yield
@@ -203,11 +204,14 @@ def accounts_selectors_hooks(monkeypatch):
 def test_registry_discovers_hooks_in_installed_apps(api_client, accounts_selectors_hooks):
     UserFactory(is_seller=True)
     health = api_client.get("/api/health").json()
-    assert (health["cards"], health["prices"], health["users"], health["sellers"]) == (
-        42, 1000, 1, 1)
+    assert (health["cards"], health["prices"], health["active_alerts"], health["users"],
+            health["sellers"]) == (0, 1000, 3, 1, 1)
     detailed = api_client.get("/api/stats/detailed").json()
-    assert detailed["tcgs"] == [{"slug": "pokemon", "name": "Pokémon", "cards": 42}]
-    assert detailed["totals"]["cards"] == 42
+    pokemon = next(row for row in detailed["tcgs"] if row["slug"] == "pokemon")
+    # Figures for one slug from several apps are merged into one row.
+    assert pokemon == {"slug": "pokemon", "prices": 1000, "name": "Pokémon TCG", "sets": 0,
+                       "cards": 0}
+    assert detailed["totals"]["prices"] == 1000
 
 
 # --- /api/stats -------------------------------------------------------------------------------
@@ -252,7 +256,9 @@ def test_stats_redirects_to_the_localised_page(client, headers, target):
 def test_stats_page_shows_the_numbers(client, language, heading, django_assert_max_num_queries):
     UserFactory.create_batch(12)
     UserFactory.create_batch(3, is_seller=True)
-    with django_assert_max_num_queries(6):
+    # Cold cache (counts are then cached for a minute): settings, users/sellers, the
+    # catalogue's four totals and its per-TCG rows, plus the page's own reads.
+    with django_assert_max_num_queries(10):
         response = client.get(f"/{language}/stats/")
     assert response.status_code == 200
     html = response.content.decode()
