@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -204,7 +204,8 @@ def _apply(obj: Any, values: dict[str, Any], fields: Iterable[str]) -> list[str]
 
 
 def _card_values(record: CardRecord) -> dict[str, Any]:
-    values = asdict(record)
+    # Shallow: asdict() deep-copies every attribute list, half the import time at scale.
+    values = {f.name: getattr(record, f.name) for f in fields(record)}
     values["number_sort"] = number_sort_key(record.number)
     return values
 
