@@ -217,8 +217,22 @@ def _cards_file(path: Path) -> Path:
     return path
 
 
+def _read_list(file: Path) -> list[Any]:
+    cards = load_json(file)
+    if not isinstance(cards, list):
+        raise ValueError(f"it holds {type(cards).__name__}, not a list")
+    return cards
+
+
 def bundles_from_path(path: Path, *, only: set[str] | None = None) -> Iterator[SetBundle]:
-    yield from bundles_from_cards(load_json(_cards_file(Path(path))), only=only)
+    file = _cards_file(Path(path))
+    try:
+        cards = _read_list(file)
+    except (OSError, EOFError, ValueError) as exc:  # truncated, non-gzip or non-JSON file
+        yield SetBundle(SetRecord(source_id=file.name, name=""),
+                        failure=f"{file.name} not readable: {exc}")
+        return
+    yield from bundles_from_cards(cards, only=only)
 
 
 _NODE_SCRIPT = """
@@ -263,7 +277,10 @@ def bundles_from_live(client: PoliteClient, *, only: set[str] | None = None
 def count_sets(path: Path | None, *, only: set[str] | None = None) -> int | None:
     if path is None:
         return None
-    cards = load_json(_cards_file(Path(path)))
+    try:
+        cards = _read_list(_cards_file(Path(path)))
+    except (OSError, EOFError, ValueError):
+        return None  # the import reports it
     identifiers: dict[str, list[str]] = {}
     for card in cards:
         for printing in (card.get("printings") or []) if isinstance(card, dict) else []:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -29,7 +29,7 @@ import yaml
 
 from catalogue.importers.base import CardRecord, RowError, SetBundle, SetRecord, parse_rows
 from catalogue.importers.files import data_files, open_text, source_stem
-from csm.http import PoliteClient, SourceError
+from csm.http import PoliteClient
 
 SOURCE = "lorcana"
 TCG_SLUG = "lorcana"
@@ -222,9 +222,15 @@ def bundles_from_sets(config: dict[str, Any], files: list[tuple[str, Any]], *,
     image_url = str((config or {}).get("images") or IMAGE_URL)
     by_set: dict[str, list[tuple[Any, Any, str]]] = {}
     loose: list[tuple[Any, Any, str]] = []
+    # A set whose own file cannot be read fails whole (its reprints elsewhere are not stored).
+    failed: dict[str, str] = {}
     for stem, cards in files:
+        if isinstance(cards, Unreadable):
+            failed[stem.lower()] = f"{stem}.yml not readable: {cards.reason}"
+            continue
         if not isinstance(cards, list):
-            raise SourceError(f"{stem}.yml is not a list of cards")
+            failed[stem.lower()] = f"{stem}.yml holds {type(cards).__name__}, not a list of cards"
+            continue
         for card in cards:
             variants = card.get("variants") if isinstance(card, dict) else None
             if not isinstance(variants, list) or not variants:
@@ -236,10 +242,14 @@ def bundles_from_sets(config: dict[str, Any], files: list[tuple[str, Any]], *,
                     by_set.setdefault(code.strip().lower(), []).append((card, variant, stem))
                 else:
                     loose.append((card, variant, stem))
-    order = [code for code in SETS if code in by_set] + sorted(set(by_set) - set(SETS))
+    found = set(by_set) | set(failed)
+    order = [code for code in SETS if code in found] + sorted(found - set(SETS))
     first = True
     for code in order:
         if only is not None and not {code, code.upper()} & only:
+            continue
+        if code in failed:
+            yield SetBundle(set_record_for(code, []), failure=failed[code])
             continue
         rows = by_set[code]
         bundle = SetBundle(set_record=set_record_for(
@@ -262,9 +272,12 @@ def _no_set(row: tuple[Any, Any, str]) -> CardRecord:
 
 
 def _yaml_paths(path: Path) -> list[Path]:
-    if path.is_dir():
-        return data_files(path, "*.yml", "*.yaml")
-    return [path, *data_files(path.parent, "configuration.yml")]
+    if not path.is_dir():
+        return [path, *data_files(path.parent, "configuration.yml")[:1]]
+    chosen: dict[str, Path] = {}
+    for file in data_files(path, "*.yml", "*.yaml"):
+        chosen.setdefault(source_stem(file), file)  # a plain file before its .gz twin
+    return list(chosen.values())
 
 
 def read_folder(path: Path) -> tuple[dict[str, Any], list[tuple[str, Any]]]:
@@ -276,8 +289,19 @@ def read_folder(path: Path) -> tuple[dict[str, Any], list[tuple[str, Any]]]:
         if stem == "configuration":
             config = load_yaml(file) or {}
         elif stem not in METADATA_FILES:
-            files.append((stem, load_yaml(file)))
+            try:
+                files.append((stem, load_yaml(file)))
+            except (OSError, EOFError, ValueError, yaml.YAMLError) as exc:
+                files.append((stem, Unreadable(str(exc).splitlines()[0] if str(exc) else
+                                               type(exc).__name__)))
     return config, files
+
+
+@dataclass(frozen=True)
+class Unreadable:
+    """Stands for a set file that could not be read or parsed."""
+
+    reason: str
 
 
 _last_read: dict[tuple, tuple[dict[str, Any], list[tuple[str, Any]]]] = {}
@@ -308,7 +332,13 @@ def _utf8(client: PoliteClient, path: str) -> str:
 def bundles_from_live(client: PoliteClient, *, only: set[str] | None = None
                       ) -> Iterator[SetBundle]:
     config = _parse_yaml_text(_utf8(client, "configuration.yml")) or {}
-    files = [(stem, _parse_yaml_text(_utf8(client, f"{stem}.yml"))) for stem in LIVE_SET_FILES]
+    files: list[tuple[str, Any]] = []
+    for stem in LIVE_SET_FILES:
+        text = _utf8(client, f"{stem}.yml")
+        try:
+            files.append((stem, _parse_yaml_text(text)))
+        except yaml.YAMLError as exc:
+            files.append((stem, Unreadable(str(exc).splitlines()[0])))
     yield from bundles_from_sets(config, files, only=only)
 
 
@@ -319,6 +349,7 @@ def count_sets(path: Path | None, *, only: set[str] | None = None) -> int | None
     codes = {str(v["set"]).strip().lower() for _stem, cards in files if isinstance(cards, list)
              for card in cards if isinstance(card, dict)
              for v in card.get("variants") or [] if isinstance(v, dict) and v.get("set")}
+    codes |= {stem.lower() for stem, cards in files if not isinstance(cards, list)}
     if only is None:
         return len(codes)
     return sum(1 for code in codes if {code, code.upper()} & only)

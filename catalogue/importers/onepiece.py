@@ -230,8 +230,22 @@ def _cards_file(path: Path) -> Path:
     return path
 
 
+def _read_list(file: Path) -> list[Any]:
+    rows = load_json(file)
+    if not isinstance(rows, list):
+        raise ValueError(f"it holds {type(rows).__name__}, not a list")
+    return rows
+
+
 def bundles_from_path(path: Path, *, only: set[str] | None = None) -> Iterator[SetBundle]:
-    yield from bundles_from_rows(load_json(_cards_file(Path(path))), only=only)
+    file = _cards_file(Path(path))
+    try:
+        rows = _read_list(file)
+    except (OSError, EOFError, ValueError) as exc:  # truncated, non-gzip or non-JSON file
+        yield SetBundle(SetRecord(source_id=file.name, name=""),
+                        failure=f"{file.name} not readable: {exc}")
+        return
+    yield from bundles_from_rows(rows, only=only)
 
 
 def bundles_from_live(client: PoliteClient, *, only: set[str] | None = None
@@ -242,7 +256,10 @@ def bundles_from_live(client: PoliteClient, *, only: set[str] | None = None
 def count_sets(path: Path | None, *, only: set[str] | None = None) -> int | None:
     if path is None:
         return None
-    rows = load_json(_cards_file(Path(path)))
+    try:
+        rows = _read_list(_cards_file(Path(path)))
+    except (OSError, EOFError, ValueError):
+        return None  # the import reports it
     ids = {record.source_id for row in rows if isinstance(row, dict)
            and isinstance(row.get("card_sets"), str)
            and (record := parse_set_label(row["card_sets"])) is not None}

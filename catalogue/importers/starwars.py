@@ -133,7 +133,16 @@ def bundle_for(rows: Any, *, name: str | None) -> SetBundle:
 
 
 def _set_files(path: Path) -> list[Path]:
-    return data_files(path, "*.json") if path.is_dir() else [path]
+    files = data_files(path, "*.json") if path.is_dir() else [path]
+    chosen: dict[str, Path] = {}
+    for file in files:
+        chosen.setdefault(source_stem(file), file)  # a plain file before its .gz twin
+    return list(chosen.values())
+
+
+def _code_for_stem(stem: str) -> str:
+    names = {name.lower(): code for code, (name, _released) in SETS.items()}
+    return names.get(set_name_from_stem(stem).lower(), stem)
 
 
 def _wanted(bundle: SetBundle, stem: str, only: set[str] | None) -> bool:
@@ -143,7 +152,12 @@ def _wanted(bundle: SetBundle, stem: str, only: set[str] | None) -> bool:
 def bundles_from_path(path: Path, *, only: set[str] | None = None) -> Iterator[SetBundle]:
     for file in _set_files(Path(path)):
         stem = source_stem(file)
-        bundle = bundle_for(load_json(file), name=set_name_from_stem(stem))
+        name = set_name_from_stem(stem)
+        try:
+            bundle = bundle_for(load_json(file), name=name)
+        except (OSError, EOFError, ValueError, SourceError) as exc:  # unreadable or no list
+            bundle = SetBundle(SetRecord(source_id=_code_for_stem(stem), name=name),
+                               failure=f"{file.name} not readable: {exc}")
         if _wanted(bundle, stem, only):
             yield bundle
 
@@ -154,9 +168,13 @@ def bundles_from_live(client: PoliteClient, *, only: set[str] | None = None
         if only is not None and code not in only:
             continue
         payload = client.get_json(f"cards/{code.lower()}")
-        if not isinstance(payload, dict) or not isinstance(payload.get("data"), list):
-            raise SourceError(f"SWU-DB answered no card list for {code}")
-        yield bundle_for(payload["data"], name=name)
+        try:
+            if not isinstance(payload, dict) or not isinstance(payload.get("data"), list):
+                raise SourceError("the answer holds no card list")
+            yield bundle_for(payload["data"], name=name)
+        except SourceError as exc:
+            yield SetBundle(SetRecord(source_id=code, name=name),
+                            failure=f"SWU-DB cards/{code.lower()}: {exc}")
 
 
 def count_sets(path: Path | None, *, only: set[str] | None = None) -> int | None:
@@ -167,7 +185,11 @@ def count_sets(path: Path | None, *, only: set[str] | None = None) -> int | None
         return len(files)
     count = 0
     for file in files:
-        rows = load_json(file)
+        try:
+            rows = load_json(file)
+        except (OSError, EOFError, ValueError):
+            rows = []
         first = next((r for r in rows if isinstance(r, dict)), {}) if isinstance(rows, list) else {}
-        count += bool({str(first.get("Set") or "").upper(), source_stem(file)} & only)
+        code = str(first.get("Set") or _code_for_stem(source_stem(file))).upper()
+        count += bool({code, source_stem(file)} & only)
     return count

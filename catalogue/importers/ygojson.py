@@ -180,14 +180,15 @@ def bundle_for(set_obj: dict[str, Any], locale: str, cards: dict[str, dict[str, 
 
     def parse(row: tuple[Any, list[str]]) -> CardRecord:
         printing, editions = row
-        if not prefix:
-            raise RowError(f"the {locale} locale has no prefix")
         shared = isinstance(printing, dict) and per_suffix[printing.get("suffix")] > 1
         return parse_printing(
             printing, card=cards.get(printing.get("card")), prefix=prefix,
             variant_key=str(printing.get("rarity") or "") if shared else "",
             editions=editions, printing_image=images.get(printing.get("id"), ""))
 
+    if not prefix:
+        bundle.failure = f"the {locale} locale has no prefix"
+        return bundle
     parse_rows(bundle, rows, parse, _row_ref(prefix))
     bundle.set_record = replace(record, total_cards=len(bundle.cards))
     return bundle
@@ -218,10 +219,15 @@ def bundles_from_objects(sets: Any, cards: Any, *, only: set[str] | None = None
     for set_obj in sets:
         if not isinstance(set_obj, dict) or "id" not in set_obj:
             continue
-        locale = pick_locale(set_obj)
-        if locale is None or not _wanted(set_obj, locale, only):
-            continue  # no English-language printing: not part of this catalogue
-        yield bundle_for(set_obj, locale, by_id)
+        try:
+            locale = pick_locale(set_obj)
+            if locale is None or not _wanted(set_obj, locale, only):
+                continue  # no English-language printing: not part of this catalogue
+            bundle = bundle_for(set_obj, locale, by_id)
+        except (KeyError, TypeError, AttributeError, ValueError) as exc:
+            bundle = SetBundle(SetRecord(source_id=str(set_obj["id"]), name=""),
+                               failure=f"malformed set object: {exc!r}")
+        yield bundle
 
 
 def _files(path: Path) -> tuple[Path, Path]:
@@ -232,9 +238,22 @@ def _files(path: Path) -> tuple[Path, Path]:
     return sets[0], cards[0]
 
 
+def _read_list(file: Path) -> list[Any]:
+    objects = load_json(file)
+    if not isinstance(objects, list):
+        raise ValueError(f"it holds {type(objects).__name__}, not a list")
+    return objects
+
+
 def bundles_from_path(path: Path, *, only: set[str] | None = None) -> Iterator[SetBundle]:
     sets_file, cards_file = _files(Path(path))
-    yield from bundles_from_objects(load_json(sets_file), load_json(cards_file), only=only)
+    try:
+        sets, cards = _read_list(sets_file), _read_list(cards_file)
+    except (OSError, EOFError, ValueError) as exc:  # truncated, non-gzip or non-JSON file
+        yield SetBundle(SetRecord(source_id=sets_file.parent.name, name=""),
+                        failure=f"YGOJSON files not readable: {exc}")
+        return
+    yield from bundles_from_objects(sets, cards, only=only)
 
 
 def bundles_from_live(client: PoliteClient, *, only: set[str] | None = None
@@ -246,6 +265,9 @@ def bundles_from_live(client: PoliteClient, *, only: set[str] | None = None
 def count_sets(path: Path | None, *, only: set[str] | None = None) -> int | None:
     if path is None:
         return None
-    sets = load_json(_files(Path(path))[0])
+    try:
+        sets = _read_list(_files(Path(path))[0])
+    except (OSError, EOFError, ValueError):
+        return None  # the import reports it
     return sum(1 for s in sets if isinstance(s, dict) and "id" in s
                and (locale := pick_locale(s)) is not None and _wanted(s, locale, only))

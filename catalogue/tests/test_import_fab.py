@@ -150,3 +150,12 @@ def test_real_card_list_imports_every_printing() -> None:
 
 def test_fixture_is_small() -> None:
     assert sum(f.stat().st_size for f in FIXTURES.iterdir()) < 200_000
+
+
+@pytest.mark.django_db
+def test_an_unreadable_file_is_a_failed_import_not_a_crash(tmp_path: Path) -> None:
+    (tmp_path / "cards.json").write_text('{"cards": []}', encoding="utf-8")
+    assert fab.count_sets(tmp_path) is None
+    report = catalogue_import_source(source="fab", path=tmp_path)
+    assert report.sets_failed == 1 and report.changed == 0
+    assert "cards.json not readable: it holds dict, not a list" in str(report.errors[0])

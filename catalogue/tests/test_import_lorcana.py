@@ -160,3 +160,17 @@ def test_real_files_import_without_failed_sets() -> None:
 
 def test_fixture_is_small() -> None:
     assert sum(f.stat().st_size for f in FIXTURES.iterdir()) < 200_000
+
+
+@pytest.mark.django_db
+def test_an_unreadable_set_file_fails_that_set_alone(tmp_path: Path) -> None:
+    for file in FIXTURES.iterdir():
+        (tmp_path / file.name).write_bytes(file.read_bytes())
+    (tmp_path / "urr.yml").write_text("- variants: [unclosed\n", encoding="utf-8")
+    assert lorcana.count_sets(tmp_path) == 11  # urr is counted, then reported as failed
+    report = catalogue_import_source(source="lorcana", path=tmp_path)
+    assert report.sets_failed == 1
+    assert any(str(e).startswith("urr / *: set not imported: urr.yml not readable")
+               for e in report.errors)
+    assert not CardSet.objects.filter(source_id="urr").exists()
+    assert CardSet.objects.get(source_id="tfc").cards.count() == 6

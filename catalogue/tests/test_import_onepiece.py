@@ -144,3 +144,13 @@ def test_real_card_list_imports_without_failed_sets() -> None:
 
 def test_fixture_is_small() -> None:
     assert sum(f.stat().st_size for f in FIXTURES.iterdir()) < 200_000
+
+
+@pytest.mark.django_db
+def test_an_unreadable_file_is_a_failed_import_not_a_crash(tmp_path: Path) -> None:
+    (tmp_path / "cards.json.gz").write_bytes(b"\x1f\x8b not really gzip")
+    assert onepiece.count_sets(tmp_path) is None
+    report = catalogue_import_source(source="onepiece", path=tmp_path)
+    assert report.sets_failed == 1 and report.changed == 0
+    assert str(report.errors[0]).startswith("cards.json.gz / *: set not imported: "
+                                            "cards.json.gz not readable")

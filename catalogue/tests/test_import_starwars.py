@@ -128,3 +128,14 @@ def test_real_files_import_every_card() -> None:
 
 def test_fixture_is_small() -> None:
     assert sum(f.stat().st_size for f in FIXTURES.iterdir()) < 200_000
+
+
+@pytest.mark.django_db
+def test_an_unreadable_set_file_fails_alone(tmp_path: Path) -> None:
+    (tmp_path / "spark-of-rebellion.json").write_bytes(
+        (FIXTURES / "spark-of-rebellion.json").read_bytes())
+    (tmp_path / "shadows-of-the-galaxy.json").write_text("[{", encoding="utf-8")
+    report = catalogue_import_source(source="starwars", path=tmp_path)
+    assert (report.sets_created, report.cards_created, report.sets_failed) == (1, 14, 1)
+    assert str(report.errors[0]).startswith(
+        "SHD / *: set not imported: shadows-of-the-galaxy.json not readable")

@@ -145,3 +145,22 @@ def test_real_files_import_every_english_printing() -> None:
 
 def test_fixture_is_small() -> None:
     assert sum(f.stat().st_size for f in FIXTURES.iterdir()) < 200_000
+
+
+@pytest.mark.django_db
+def test_unreadable_files_and_malformed_sets_fail_alone(tmp_path: Path) -> None:
+    sets = _load("sets.json")
+    pgd = next(s for s in sets if s["locales"].get("na", {}).get("prefix") == "PGD-")
+    pgd["locales"]["na"] = "not an object"
+    (tmp_path / "sets.json").write_text(json.dumps(sets), encoding="utf-8")
+    (tmp_path / "cards.json").write_bytes((FIXTURES / "cards.json").read_bytes())
+    report = catalogue_import_source(source="ygojson", path=tmp_path)
+    assert (report.sets_created, report.sets_failed) == (3, 1)
+    assert "malformed set object" in str(report.errors[-1])
+
+    (tmp_path / "cards.json").unlink()
+    (tmp_path / "cards.json.gz").write_bytes(b"\x1f\x8b truncated")
+    report = catalogue_import_source(source="ygojson", path=tmp_path)
+    assert report.sets_failed == 1 and report.changed == 0
+    assert "YGOJSON files not readable" in str(report.errors[0])
+    assert ygojson.count_sets(tmp_path) == 4  # PGD is counted, then reported as failed
