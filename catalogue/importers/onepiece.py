@@ -161,7 +161,7 @@ def bundles_from_rows(rows: list[Any], *, only: set[str] | None = None
     """Group the card list into one bundle per set, in order of first appearance."""
     if not isinstance(rows, list):
         raise SourceError("the One Piece card list is not a JSON list")
-    groups: dict[str, tuple[SetRecord, list[tuple[dict[str, Any], str, list[str]]]]] = {}
+    groups: dict[str, tuple[SetRecord, list[tuple[Any, str | None, list[str]]]]] = {}
     orphans: list[ReportedError] = []
     for index, row in enumerate(rows):
         label = row.get("card_sets") if isinstance(row, dict) else None
