@@ -52,13 +52,14 @@ YUGIOH_EARLY = {
     "Pharaonic Guardian",  # PGD
 }
 
-# MTGJSON fields the catalogue does not use; dropped to keep the dataset small.
+# MTGJSON fields the catalogue does not use (catalogue/importers/mtgjson.py reads the card's
+# name, number, rarity, type line, identifiers, legalities, finishes, foreignData names and
+# the ATTRIBUTE_KEYS there: text, flavorText, keywords, printings …); dropped to keep it small.
 MTG_SET_DROP = {"booster", "translations", "tokens", "decks"}
-MTG_CARD_DROP = {"rulings", "purchaseUrls", "originalText", "originalType", "flavorText",
-                 "edhrecRank", "edhrecSaltiness", "printings", "leadershipSkills",
-                 "boosterTypes", "securityStamp", "availability", "keywords", "variations",
-                 "otherFaceIds", "rebalancedPrintings", "originalPrintings",
-                 "sourceProducts", "relatedCards"}
+MTG_CARD_DROP = {"rulings", "purchaseUrls", "originalText", "originalType", "edhrecRank",
+                 "edhrecSaltiness", "leadershipSkills", "boosterTypes", "securityStamp",
+                 "availability", "variations", "otherFaceIds", "rebalancedPrintings",
+                 "originalPrintings", "sourceProducts", "relatedCards"}
 MTG_FOREIGN_KEEP = {"language", "name", "faceName"}
 MTG_SEALED_DROP = {"purchaseUrls", "contents"}
 

@@ -31,6 +31,7 @@ EXPECTED = {
     "fab": ("fab", 101, 15591),
     "lorcana": ("lorcana", 23, 3154),
     "starwars": ("starwars", 4, 1018),
+    "ygojson": ("yugioh", 7, 793),
 }
 
 

@@ -25,7 +25,7 @@ from time import monotonic
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Max
 from tqdm import tqdm
 
@@ -92,6 +92,7 @@ class Command(BaseCommand):
         self.quiet = options["verbosity"] == 0
         if options["remove"]:
             cards, sets = self.remove_synthetic(limit=None)
+            self.analyze()
             self.stdout.write(f"Removed {cards:,} synthetic cards and {sets:,} synthetic sets "
                               f"({monotonic() - started:.1f}s).")
             return
@@ -107,13 +108,24 @@ class Command(BaseCommand):
                 self.stdout.write(self.style.WARNING(
                     f"The catalogue holds {total:,} real cards, more than {target:,}; "
                     f"real cards are never removed."))
+            self.analyze()
         elif total < target:
             created = self.create_synthetic(target - total, batch=batch, seed=options["seed"])
             total += created
+            self.analyze()
         synthetic = Card.objects.filter(is_synthetic=True).count()
         self.stdout.write(self.style.SUCCESS(
             f"Catalogue: {total:,} cards ({synthetic:,} synthetic) "
             f"({monotonic() - started:.1f}s)."))
+
+    @staticmethod
+    def analyze() -> None:
+        """Fresh planner statistics after bulk writes (PostgreSQL's autovacuum lags)."""
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                cursor.execute("ANALYZE catalogue_cardset, catalogue_card")
+            elif connection.vendor == "sqlite":
+                cursor.execute("ANALYZE")
 
     # --- Creating ---------------------------------------------------------------------------
 
