@@ -249,15 +249,38 @@ process.stdin.on("end", () => {
 """
 
 
+def _node_permission_flag(node: str) -> str:
+    """Node's permission model flag (no file system, child processes or workers)."""
+    try:
+        version = subprocess.run([node, "--version"], capture_output=True, text=True,  # noqa: S603
+                                 timeout=10, check=True, env={}).stdout.strip()
+        major = int(version.lstrip("v").split(".")[0])
+    except (OSError, ValueError, subprocess.SubprocessError) as exc:
+        raise SourceError(f"cannot tell the Node.js version: {exc}") from exc
+    if major >= 23:
+        return "--permission"
+    if major >= 20:
+        return "--experimental-permission"
+    raise SourceError(f"reading @flesh-and-blood/cards live needs Node.js >= 20 (found {version})")
+
+
 def cards_from_module(source: str) -> list[Any]:
-    """The `cards` export of the package's bundled CommonJS module, evaluated by Node.js."""
+    """The `cards` export of the package's bundled CommonJS module, evaluated by Node.js.
+
+    The package publishes its data only as a bundled module, so reading it means running it —
+    the same trust as installing the package as a dependency. It runs contained: a separate
+    Node process with an empty environment (no secrets to read) under Node's permission model
+    (no file system, no child processes, no workers), fed on stdin, with a time limit.
+    """
     node = shutil.which("node")
     if node is None:
         raise SourceError("reading @flesh-and-blood/cards live needs Node.js (node) on PATH")
+    command = [node, _node_permission_flag(node), "--no-warnings", "-e",
+               _NODE_SCRIPT % (NODE_TIMEOUT * 1000)]
     try:
         done = subprocess.run(  # noqa: S603 - fixed script; the module arrives on stdin
-            [node, "-e", _NODE_SCRIPT % (NODE_TIMEOUT * 1000)], input=source.encode(),
-            capture_output=True, timeout=NODE_TIMEOUT + 30, check=False)
+            command, input=source.encode(), capture_output=True, timeout=NODE_TIMEOUT + 30,
+            check=False, env={})
     except subprocess.TimeoutExpired as exc:
         raise SourceError("evaluating @flesh-and-blood/cards timed out") from exc
     if done.returncode != 0:

@@ -137,6 +137,22 @@ def test_the_module_runs_without_require_or_process() -> None:
         fab.cards_from_module('require("fs");module.exports={cards:[]};')
 
 
+@pytest.mark.skipif(shutil.which("node") is None, reason="needs Node.js")
+def test_an_escaped_module_sees_no_environment_and_no_files(monkeypatch) -> None:  # noqa: ANN001
+    """vm is no security boundary; the process around it is: no env, no file system."""
+    from csm.http import SourceError
+
+    monkeypatch.setenv("SECRET_KEY", "must-not-leak")
+    escape = 'const p = this.constructor.constructor("return process")();'
+    cards = fab.cards_from_module(escape + "module.exports={cards:[Object.keys(p.env)]};")
+    assert cards == [[]]
+    with pytest.raises(SourceError, match="restricted|ERR_ACCESS_DENIED"):
+        fab.cards_from_module(
+            escape + 'p.mainModule; const fs = p.binding("fs");'
+            'module.exports={cards:[String(p.getBuiltinModule ? '
+            'p.getBuiltinModule("fs").readFileSync("/etc/passwd") : fs.open("/etc/passwd"))]};')
+
+
 @pytest.mark.django_db
 @pytest.mark.skipif(not REAL.is_dir(), reason="shared/data/fab is not here")
 def test_real_card_list_imports_every_printing() -> None:
