@@ -167,3 +167,22 @@ def test_command_reports_progress_and_failures(recorded_http, base_set: CardSet,
 
     call_command("catalogue_images", "--set", "base1", "--missing", verbosity=0)
     assert "0 fetched" in capsys.readouterr().out
+
+
+def test_pages_use_the_local_image_once_fetched(recorded_http, base_set: CardSet,
+                                                client) -> None:  # noqa: ANN001
+    source = f"{recorded_http.url}/base1/4_hires.png"
+    recorded_http.routes["/base1/4_hires.png"] = (200, source_jpeg()[0], "image/jpeg")
+    card = make_card(base_set, "4", "Charizard", source)
+    card_page = f"/en/pokemon/cards/{card.pk}/"
+    set_page = f"/en/pokemon/sets/{base_set.pk}/"
+    assert f'<img src="{source}"' in client.get(card_page, HTTP_ACCEPT="text/html").content.decode()
+
+    card_images_fetch([card.pk])
+
+    detail = f"/media/cards/pokemon/base1/{card.pk}-{DETAIL}.webp"
+    grid = f"/media/cards/pokemon/base1/{card.pk}-{GRID}.webp"
+    body = client.get(card_page, HTTP_ACCEPT="text/html").content.decode()
+    assert f'<img src="{detail}"' in body and source not in body
+    body = client.get(set_page, HTTP_ACCEPT="text/html").content.decode()
+    assert f'<img src="{grid}" alt="" width="245" height="342" loading="lazy"' in body
