@@ -4,8 +4,10 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.middleware.locale import LocaleMiddleware as DjangoLocaleMiddleware
 from django.urls import get_urlconf, is_valid_path
 from django.utils import translation
+from django.utils.cache import patch_vary_headers
 
 # Paths the contract says never redirect, plus infrastructure paths.
 NEVER_REDIRECT = ("/api/", "/tcgs", "/decks", "/users/", "/health", "/stats", "/admin/",
@@ -57,3 +59,21 @@ class RateLimitHeadersMiddleware:
             response["X-RateLimit-Remaining"] = str(decision.remaining)
             response["X-RateLimit-Reset"] = str(decision.reset)
         return response
+
+
+class LocaleMiddleware(DjangoLocaleMiddleware):
+    """Django's LocaleMiddleware, except that a 404 *answered by an endpoint* stays a 404.
+
+    Django redirects every 404 on an unprefixed path to its localised twin when one exists;
+    for `/pokemon/cards/999` that would send an API client's "Card not found" to an HTML page.
+    Only paths that match no route at all (e.g. `/account/`) get Django's redirect.
+    """
+
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        path = request.path_info
+        if response.status_code == 404 and (
+                path.startswith(NEVER_REDIRECT) or is_valid_path(path, get_urlconf())):
+            patch_vary_headers(response, ("Accept-Language",))
+            response.headers.setdefault("Content-Language", translation.get_language())
+            return response
+        return super().process_response(request, response)

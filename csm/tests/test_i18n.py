@@ -154,9 +154,25 @@ def test_middleware_redirects_browser_get() -> None:
     assert (response.status_code, response["Location"]) == (302, "/en/account/")
 
 
-def test_catalogue_style_path_without_localised_page_is_not_redirected(client: Client) -> None:
-    response = client.get("/pokemon/sets", **HTML)
+def test_path_without_localised_page_is_not_redirected(client: Client) -> None:
+    response = client.get("/pokemon/sets/1/stats", **HTML)
     assert not response.get("Location", "").startswith(("/en/", "/nl/"))
+
+
+@pytest.mark.django_db
+def test_catalogue_path_redirects_browsers_and_serves_json_to_clients(client: Client) -> None:
+    """The spec's own example: /pokemon/sets is a page for browsers and JSON for the API."""
+    browser = client.get("/pokemon/sets", **HTML)
+    assert (browser.status_code, browser["Location"]) == (302, "/en/pokemon/sets")
+    api = client.get("/pokemon/sets", HTTP_ACCEPT="application/json")
+    assert api.status_code == 200 and "items" in api.json()
+
+
+@pytest.mark.django_db
+def test_an_endpoints_404_is_not_turned_into_a_redirect(client: Client) -> None:
+    response = client.get("/pokemon/cards/999999", HTTP_ACCEPT="application/json")
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Card not found"}
 
 
 # --- Translations -------------------------------------------------------------------------------
