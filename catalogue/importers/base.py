@@ -141,9 +141,10 @@ class ImportReport:
 
 
 def number_sort_key(number: str) -> int:
-    """The first run of digits in a collector number ("SWSH020" -> 20, "4/102" -> 4)."""
-    match = _DIGITS.search(number or "")
-    return min(int(match.group()), 2_000_000_000) if match else 0
+    """The card's position from its collector number: the last run of digits before any
+    "/total" ("SWSH020" -> 20, "4/102" -> 4, "OP01-001" -> 1, "LOB-EN054" -> 54)."""
+    runs = _DIGITS.findall((number or "").split("/", 1)[0])
+    return min(int(runs[-1]), 2_000_000_000) if runs else 0
 
 
 def parse_rows(bundle: SetBundle, rows: Iterable[Any], parser: Callable[[Any], CardRecord],
