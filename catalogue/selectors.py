@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+import uuid
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from urllib.parse import quote, quote_plus, urlencode
 
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import (
     Avg,
@@ -71,11 +73,13 @@ def _card_count_subquery() -> Subquery:
     return Coalesce(Subquery(counts, output_field=IntegerField()), 0)
 
 
-def set_list(*, tcg: TCG) -> QuerySet[CardSet]:
-    """A TCG's sets, newest first, each annotated with `card_count`."""
-    return (CardSet.objects.filter(tcg=tcg).select_related("tcg")
-            .annotate(card_count=_card_count_subquery())
-            .order_by(F("release_date").desc(nulls_last=True), "name", "pk"))
+def set_list(*, tcg: TCG, card_counts: bool = True) -> QuerySet[CardSet]:
+    """A TCG's sets, newest first, each annotated with `card_count` (unless `card_counts` is
+    False: counting costs a little per set, and the API's set list does not show it)."""
+    sets = CardSet.objects.filter(tcg=tcg).select_related("tcg")
+    if card_counts:
+        sets = sets.annotate(card_count=_card_count_subquery())
+    return sets.order_by(F("release_date").desc(nulls_last=True), "name", "pk")
 
 
 def set_get(*, tcg: TCG | None, set_id: int) -> CardSet:
@@ -128,12 +132,17 @@ def card_list(*, tcg: TCG, set_id: int | None = None, rarity: str | None = None,
     return cards.order_by("card_set_id", "number_sort", "number", "variant_key", "pk")
 
 
-def card_get(*, card_id: int, tcg: TCG | None = None) -> Card:
+def card_get(*, card_id: int, tcg: TCG | None = None, tcg_slug: str | None = None) -> Card:
+    """One card with its set and TCG; with `tcg` or `tcg_slug`, a card of another TCG is not
+    found either (an unknown `tcg_slug` is "TCG not found")."""
     cards = Card.objects.select_related("tcg", "card_set").filter(pk=card_id)
     if tcg is not None:
         cards = cards.filter(tcg=tcg)
+    if tcg_slug is not None:
+        cards = cards.filter(tcg__slug=tcg_slug)
     card = cards.first()
     if card is None:
+        _tcg_exists_or_404(tcg_slug)
         raise Http404("Card not found")
     return card
 
@@ -185,21 +194,42 @@ def cards_new(*, since: date | datetime, tcg_slug: str | None = None, limit: int
 # --- Search -----------------------------------------------------------------------------------
 #
 # The query is split into tokens. Each token must match the card (AND), in any of these ways:
-#   - its name: case-insensitive substring (words shorter than 3 characters must be a whole
-#     word: "ex", "V"), or, on PostgreSQL, trigram word similarity (typos: "Charzard");
+#   - its name, case-insensitively: as a substring (4+ letters: "chariz", "izard"), the start
+#     of a word (3 letters: "mew") or a whole word (1-2 letters: "ex", "V");
 #   - its set: the set's code or source id equals the token ("BS", "OP01", "base1"), or the
 #     token is a whole word of the set's name ("base", "jungle");
 #   - its collector number, when the token holds a digit: "4", "#4", "004", "SWSH020",
 #     "OP01-001", "LOB-EN001"; "4/102" is number 4 in a set whose printed total is 102.
-# Sets are resolved first (one small query on the sets table); the card query then uses only
-# indexable conditions (trigram GIN / UPPER(number) / card_set_id) and returns the page with the
-# total as a window count, so a search is two queries.
+# Sets are resolved from a cached index of all sets; the card query then uses only indexable
+# conditions (trigram GIN for substrings, btree for name prefixes and UPPER(number),
+# card_set_id). A search is two queries: the page's ids in relevance order with the total (a
+# window count over narrow rows), then those cards with their set and TCG.
+#
+# Typos: only when that finds nothing, a third query lets name words match approximately —
+# on PostgreSQL by pg_trgm strict word similarity (`UPPER(name) %>> 'CHARZARD'`: the word is
+# similar to whole words of the name, threshold 0.5, served by the trigram GIN index), on
+# SQLite by a small edit distance to the words of a bounded set of candidate names.
+# Approximate matches are not mixed into exact ones: matching them costs index rechecks over
+# thousands of rows at 133k cards, and they would pad every total with look-alike names.
 
 _EDGE_PUNCTUATION = ".,;:!?\"()[]{}"
 _FILLER = frozenset({"SET", "SETS", "CARD", "CARDS"})
+# Words too common in set names to pick sets by ("Legend of the Dragon King").
+_SET_STOPWORDS = frozenset({"THE", "OF", "AND", "A", "AN", "IN", "ON", "TO", "FOR", "&"})
 _SLASH_NUMBER = re.compile(r"^([A-Z]*\d+[A-Z]?)/([A-Z]*)(\d+)$")
 _TYPO_MIN_LENGTH = 4
+_SUBSTRING_MIN_LENGTH = 4
+SET_INDEX_CACHE_KEY = "catalogue:search-set-index-version:v1"
+SET_INDEX_SECONDS = 300
 _SQLITE_TYPO_CANDIDATES = 20_000
+# The columns a search result carries (all a result list shows); other fields of the cards
+# are loaded on access, one query per card. Building fewer, narrower objects halves the time
+# a page of results takes.
+SEARCH_FIELDS = ("id", "tcg_id", "card_set_id", "name", "number", "rarity", "card_type",
+                 "image_url", "local_image_url", "variants", "best_price", "price_change_7d",
+                 "created_at", "card_set__id", "card_set__tcg_id", "card_set__name",
+                 "card_set__code", "card_set__series", "card_set__release_date",
+                 "card_set__printed_total", "tcg__id", "tcg__slug", "tcg__name")
 
 
 @dataclass(frozen=True)
@@ -207,30 +237,23 @@ class _Token:
     text: str                   # upper-cased as the database upper-cases
     numbers: tuple[str, ...]    # collector numbers it may denote
     printed_total: int | None   # "4/102" -> 102
-    is_word: bool               # free text (not a collector number)
+    is_word: bool               # may match the name
     filler: bool = False
 
-
-class _TrigramSimilar(Lookup):
-    """`lhs % rhs`: trigram similarity above pg_trgm.similarity_threshold (GIN-indexable)."""
-
-    lookup_name = "csm_trigram_similar"
-
-    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
-        lhs, lhs_params = self.process_lhs(compiler, connection)
-        rhs, rhs_params = self.process_rhs(compiler, connection)
-        return f"{lhs} %% {rhs}", [*lhs_params, *rhs_params]
+    @property
+    def fuzzy(self) -> bool:
+        return self.is_word and len(self.text) >= _TYPO_MIN_LENGTH and self.text.isalpha()
 
 
-class _TrigramWordSimilar(Lookup):
-    """`lhs %> rhs`: rhs is similar to some extent of lhs (pg_trgm, GIN-indexable)."""
+class _TrigramStrictWordSimilar(Lookup):
+    """`lhs %>> rhs`: rhs is similar to whole words of lhs (pg_trgm; GIN-indexable)."""
 
-    lookup_name = "csm_trigram_word_similar"
+    lookup_name = "csm_trigram_strict_word_similar"
 
     def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
         lhs, lhs_params = self.process_lhs(compiler, connection)
         rhs, rhs_params = self.process_rhs(compiler, connection)
-        return f"{lhs} %%> {rhs}", [*lhs_params, *rhs_params]
+        return f"{lhs} %%>> {rhs}", [*lhs_params, *rhs_params]
 
 
 class _Similarity(Func):
@@ -269,9 +292,9 @@ def search_tokens(q: str) -> list[_Token]:
             tokens.append(_Token(text=bare, numbers=_number_forms(slash.group(1)),
                                  printed_total=int(slash.group(3)), is_word=False))
         elif any(char.isdigit() for char in bare):
+            # "SWSH020" is a number; "Porygon2" may be a name too.
             tokens.append(_Token(text=bare, numbers=_number_forms(bare), printed_total=None,
-                                 is_word=not bare.isdigit() and bare == text
-                                 and any(char.isalpha() for char in bare)))
+                                 is_word=bare == text and any(c.isalpha() for c in bare)))
         else:
             tokens.append(_Token(text=text, numbers=(), printed_total=None, is_word=True,
                                  filler=text in _FILLER))
@@ -286,60 +309,120 @@ def _word_pattern(word: str) -> str:
     return rf"(^|[^A-Z0-9]){re.escape(word)}($|[^A-Z0-9])"
 
 
+@dataclass(frozen=True)
+class _SetIndex:
+    """What search needs to know about every set, upper-cased as the database does."""
+
+    by_key: dict[str, frozenset[int]]   # codes and source ids
+    by_word: dict[str, frozenset[int]]  # whole words of set names
+    by_size: dict[int, frozenset[int]]  # printed totals (else total cards)
+    tcg_of: dict[int, str]
+
+
+def _set_index_build() -> _SetIndex:
+    by_key: dict[str, set[int]] = {}
+    by_word: dict[str, set[int]] = {}
+    by_size: dict[int, set[int]] = {}
+    tcg_of: dict[int, str] = {}
+    rows = CardSet.objects.order_by().values_list("pk", "code", "source_id", "name",
+                                                   "printed_total", "total_cards", "tcg__slug")
+    for pk, code, source_id, name, printed_total, total_cards, tcg_slug in rows:
+        tcg_of[pk] = tcg_slug
+        for key in {_db_upper(code), _db_upper(source_id)} - {""}:
+            by_key.setdefault(key, set()).add(pk)
+        for word in set(_WORD_SPLIT.split(_db_upper(name))) - _SET_STOPWORDS - {""}:
+            by_word.setdefault(word, set()).add(pk)
+        size = printed_total if printed_total is not None else total_cards
+        if size is not None:
+            by_size.setdefault(size, set()).add(pk)
+
+    def frozen(index: dict) -> dict:
+        return {key: frozenset(ids) for key, ids in index.items()}
+
+    return _SetIndex(frozen(by_key), frozen(by_word), frozen(by_size), tcg_of)
+
+
+_local_set_index: tuple[str, _SetIndex] | None = None
+
+
+def _set_index() -> _SetIndex:
+    """The sets, indexed for search, so a search does not query the sets table. Each process
+    keeps its index while the version in the shared cache stands; the version expires after
+    SET_INDEX_SECONDS and search_sets_forget() (called after imports) drops it at once."""
+    global _local_set_index
+    version = cache.get(SET_INDEX_CACHE_KEY)
+    if version is not None and _local_set_index and _local_set_index[0] == version:
+        return _local_set_index[1]
+    index = _set_index_build()
+    if version is None:
+        version = uuid.uuid4().hex
+        cache.set(SET_INDEX_CACHE_KEY, version, SET_INDEX_SECONDS)
+    _local_set_index = (version, index)
+    return index
+
+
+def search_sets_forget() -> None:
+    """Call after sets were added, renamed or removed, so search sees them at once."""
+    cache.delete(SET_INDEX_CACHE_KEY)
+
+
 def _set_matches(tokens: list[_Token], tcg_slug: str | None) -> dict[_Token, set[int]]:
-    """For each token, the ids of the sets it names. One query on the (small) sets table."""
-    words = [t.text for t in tokens if t.printed_total is None]
-    totals = [t.printed_total for t in tokens if t.printed_total is not None]
-    condition = Q(ucode__in=words) | Q(usource__in=words) if words else Q(pk__in=[])
-    for word in words:
-        condition |= Q(uname__regex=_word_pattern(word))
-    if totals:
-        condition |= Q(printed_total__in=totals) | Q(printed_total__isnull=True,
-                                                     total_cards__in=totals)
-    sets = CardSet.objects.annotate(ucode=Upper("code"), usource=Upper("source_id"),
-                                    uname=Upper("name")).filter(condition)
-    if tcg_slug is not None:
-        sets = sets.filter(tcg__slug=tcg_slug)
-    rows = list(sets.values_list("pk", "ucode", "usource", "uname", "printed_total",
-                                 "total_cards"))
-    found: dict[_Token, set[int]] = {t: set() for t in tokens}
+    """For each token, the ids of the sets it names: by code or source id ("BS", "base1"), by
+    a whole word of the name ("base", "jungle"), or "4/102" by the printed total."""
+    index = _set_index()
+    found: dict[_Token, set[int]] = {}
     for token in tokens:
-        for pk, code, source, name, printed_total, total_cards in rows:
-            if token.printed_total is not None:
-                if (printed_total if printed_total is not None else total_cards) == \
-                        token.printed_total:
-                    found[token].add(pk)
-            elif token.text in (code, source) or re.search(_word_pattern(token.text), name):
-                found[token].add(pk)
+        if token.printed_total is not None:
+            ids = set(index.by_size.get(token.printed_total, ()))
+        else:
+            ids = set(index.by_key.get(token.text, ())) | index.by_word.get(token.text, set())
+        if tcg_slug is not None:
+            ids = {pk for pk in ids if index.tcg_of.get(pk) == tcg_slug}
+        found[token] = ids
     return found
 
 
-def _name_condition(token: _Token, typo_names: dict[str, list[str]]) -> Q | None:
+@dataclass(frozen=True)
+class _Fuzzy:
+    """How name words may match approximately: pg_trgm, or (SQLite) the look-alike names
+    found for each word."""
+
+    trigram: bool = False
+    names: dict[str, list[str]] = field(default_factory=dict)
+
+
+_EXACT = _Fuzzy()
+
+
+def _name_condition(token: _Token, fuzzy: _Fuzzy) -> Q | None:
+    """Four letters or more: anywhere in the name; three: the start of a word ("mew" finds
+    Mewtwo, "the" does not find Synthetic); one or two: a whole word ("ex", "V")."""
     if not token.is_word:
         return None
-    if len(token.text) >= 3:
-        condition = Q(uname__contains=token.text)
+    text = token.text
+    if len(text) >= _SUBSTRING_MIN_LENGTH:
+        condition = Q(uname__contains=text)
     else:
-        condition = Q(uname=token.text) | Q(uname__regex=_word_pattern(token.text))
-    if len(token.text) >= _TYPO_MIN_LENGTH and token.text.isalpha():
-        if _is_postgres():
-            # Similar to the whole name (pg_trgm.similarity_threshold, 0.3) or to a part of it
-            # (word_similarity_threshold, 0.6): "Charzard" finds "Charizard" and
-            # "Blaine's Charizard". Both operators are served by the trigram GIN index.
-            condition |= (Q(_TrigramSimilar(Upper("name"), token.text))
-                          | Q(_TrigramWordSimilar(Upper("name"), token.text)))
-        elif typo_names.get(token.text):
-            condition |= Q(uname__in=typo_names[token.text])
+        # Indexable LIKE patterns (btree prefix, trigram GIN) find the words starting with
+        # the token; for a whole word a regex then checks where the word ends.
+        condition = (Q(uname__startswith=text) | Q(uname__contains=f" {text}")
+                     | Q(uname__contains=f"-{text}"))
+        if len(text) < 3:
+            condition &= Q(uname__regex=_word_pattern(text))
+    if token.fuzzy:
+        if fuzzy.trigram:
+            condition |= Q(_TrigramStrictWordSimilar(Upper("name"), token.text))
+        elif fuzzy.names.get(token.text):
+            condition |= Q(uname__in=fuzzy.names[token.text])
     return condition
 
 
-def _token_condition(token: _Token, set_ids: set[int],
-                     typo_names: dict[str, list[str]]) -> Q:
+def _token_condition(token: _Token, set_ids: set[int], fuzzy: _Fuzzy) -> Q:
     if token.printed_total is not None:
         # "4/102": that number in a set of that printed size; no such set -> no match.
         return Q(unumber__in=token.numbers, card_set_id__in=sorted(set_ids))
     condition = Q(pk__in=[])
-    name = _name_condition(token, typo_names)
+    name = _name_condition(token, fuzzy)
     if name is not None:
         condition |= name
     if token.numbers:
@@ -349,21 +432,6 @@ def _token_condition(token: _Token, set_ids: set[int],
     if set_ids:
         condition |= Q(card_set_id__in=sorted(set_ids))
     return condition
-
-
-def _rank(full: str, name_only: str) -> tuple[Case, list[Any]]:
-    """Relevance tier (exact name, prefix, contained phrase, other) and, on PostgreSQL, the
-    trigram similarity to the phrase."""
-    whens: list[When] = []
-    phrases = [p for p in dict.fromkeys((full, name_only)) if p]
-    for lookup, tier in (("exact", 0), ("startswith", 1), ("contains", 2)):
-        whens.extend(When(**{f"uname__{lookup}": phrase}, then=Value(tier))
-                     for phrase in phrases)
-    tier = Case(*whens, default=Value(3), output_field=IntegerField())
-    extra: list[Any] = []
-    if _is_postgres() and name_only:
-        extra.append(_Similarity(Upper("name"), Value(name_only)).desc())
-    return tier, extra
 
 
 def _edit_distance(a: str, b: str, limit: int) -> int:
@@ -377,7 +445,7 @@ def _edit_distance(a: str, b: str, limit: int) -> int:
         for j, char_b in enumerate(b, 1):
             cost = 0 if char_a == char_b else 1
             current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
-            if (i > 1 and j > 1 and char_a == b[j - 2] and a[i - 2] == char_b):
+            if i > 1 and j > 1 and char_a == b[j - 2] and a[i - 2] == char_b:
                 current[j] = min(current[j], previous2[j - 2] + 1)
         if min(current) > limit:
             return limit + 1
@@ -389,16 +457,14 @@ _WORD_SPLIT = re.compile(r"[^A-Z0-9\u00c0-\uffff]+")
 
 
 def _sqlite_typo_names(tokens: list[_Token], tcg_slug: str | None) -> dict[str, list[str]]:
-    """The SQLite fallback for typos: names having a word within a small edit distance of a
-    query word, from a bounded candidate set (names with a word starting with the same letter).
-    Run only when the strict search found nothing."""
-    words = [t.text for t in tokens
-             if t.is_word and len(t.text) >= _TYPO_MIN_LENGTH and t.text.isalpha()]
+    """Names having a word within a small edit distance of a query word (1 for words of up to
+    five letters, else 2), from a bounded candidate set: names with a word starting with the
+    query word's first letter (a typo in the first letter is not found)."""
+    words = [t.text for t in tokens if t.fuzzy]
     if not words:
         return {}
-    initials = sorted({word[0] for word in words})
     condition = Q()
-    for initial in initials:
+    for initial in sorted({word[0] for word in words}):
         condition |= Q(uname__startswith=initial) | Q(uname__contains=f" {initial}")
     names = _by_tcg_slug(Card.objects.annotate(uname=Upper("name")).filter(condition),
                          tcg_slug).order_by().values_list("uname", flat=True).distinct()
@@ -413,12 +479,22 @@ def _sqlite_typo_names(tokens: list[_Token], tcg_slug: str | None) -> dict[str, 
     return found
 
 
+def _fuzzy_for(tokens: list[_Token], tcg_slug: str | None) -> _Fuzzy | None:
+    """The approximate matching for a retry, or None when no word can match approximately."""
+    if not any(t.fuzzy for t in tokens):
+        return None
+    if _is_postgres():
+        return _Fuzzy(trigram=True)
+    names = _sqlite_typo_names(tokens, tcg_slug)
+    return _Fuzzy(names=names) if any(names.values()) else None
+
+
 @dataclass(frozen=True)
 class _SearchPlan:
     tokens: list[_Token]
     set_ids: dict[_Token, set[int]]
-    tier: Case
-    similarity: list[Any]
+    phrase: str        # the query's words (numbers left out)
+    name_phrase: str   # …and without the words that name a set
 
 
 def _search_plan(q: str, tcg_slug: str | None) -> _SearchPlan | None:
@@ -426,20 +502,17 @@ def _search_plan(q: str, tcg_slug: str | None) -> _SearchPlan | None:
     if not tokens:
         return None
     set_ids = _set_matches(tokens, tcg_slug)
-    # Ranking compares the name with the query's words (numbers left out), and with the words
-    # that name no set ("charizard base" ranks "Charizard" as an exact match).
     words = [t for t in tokens if t.is_word and not t.numbers]
-    tier, similarity = _rank(" ".join(t.text for t in words),
-                             " ".join(t.text for t in words if not set_ids[t]))
-    return _SearchPlan(tokens, set_ids, tier, similarity)
+    return _SearchPlan(tokens, set_ids, " ".join(t.text for t in words),
+                       " ".join(t.text for t in words if not set_ids[t]))
 
 
-def _search_matches(plan: _SearchPlan, *, typo_names: dict[str, list[str]],
-                    tcg_slug: str | None, set_id: int | None, rarity: str | None,
-                    min_price: float | None, max_price: float | None) -> QuerySet[Card]:
+def _search_matches(plan: _SearchPlan, *, fuzzy: _Fuzzy, tcg_slug: str | None,
+                    set_id: int | None, rarity: str | None, min_price: float | None,
+                    max_price: float | None) -> QuerySet[Card]:
     cards = Card.objects.annotate(uname=Upper("name"), unumber=Upper("number"))
     for token in plan.tokens:
-        cards = cards.filter(_token_condition(token, plan.set_ids[token], typo_names))
+        cards = cards.filter(_token_condition(token, plan.set_ids[token], fuzzy))
     cards = _by_tcg_slug(cards, tcg_slug)
     if set_id is not None:
         cards = cards.filter(card_set_id=set_id)
@@ -452,19 +525,46 @@ def _search_matches(plan: _SearchPlan, *, typo_names: dict[str, list[str]],
     return cards
 
 
-def _search_ranked(plan: _SearchPlan, matches: QuerySet[Card]) -> QuerySet[Card]:
-    return (matches.select_related("tcg", "card_set")
-            .annotate(rank=plan.tier, search_total=Window(Count("pk")))
-            .order_by("rank", *plan.similarity, F("best_price").desc(nulls_last=True), "pk"))
+def _search_ranked(plan: _SearchPlan, matches: QuerySet[Card], fuzzy: _Fuzzy
+                   ) -> QuerySet[Card]:
+    """Matches in relevance order, each with the total: exact name, name prefix, name
+    containing the phrase, other (the phrase with and without set words); approximate matches
+    by trigram similarity; then best price, then id. Only sort keys are selected: ranking
+    thousands of matches must not drag whole rows (and their joins) along."""
+    phrases = [p for p in dict.fromkeys((plan.phrase, plan.name_phrase)) if p]
+    whens = [When(**{f"uname__{lookup}": phrase}, then=Value(tier))
+             for lookup, tier in (("exact", 0), ("startswith", 1), ("contains", 2))
+             for phrase in phrases]
+    # Without words (numbers, codes) there is no tier to sort by.
+    order: list[Any] = ["rank"] if whens else []
+    if fuzzy.trigram and plan.name_phrase:
+        order.append(_Similarity(Upper("name"), Value(plan.name_phrase)).desc())
+    order += [F("best_price").desc(nulls_last=True), "pk"]
+    ranked = matches.annotate(search_total=Window(Count("pk")))
+    if whens:
+        ranked = ranked.annotate(rank=Case(*whens, default=Value(3),
+                                           output_field=IntegerField()))
+    return ranked.order_by(*order).values_list("pk", "search_total")
+
+
+def _search_page(plan: _SearchPlan, fuzzy: _Fuzzy, filters: dict[str, Any], *, limit: int,
+                 offset: int) -> tuple[list[Card], int]:
+    """Two queries: the page's ids with the total, then those cards with their set and TCG."""
+    matches = _search_matches(plan, fuzzy=fuzzy, **filters)
+    ranked = list(_search_ranked(plan, matches, fuzzy)[offset:offset + limit])
+    if not ranked:
+        return [], matches.count() if offset else 0
+    ids = [pk for pk, _total in ranked]
+    cards = Card.objects.select_related("tcg", "card_set").only(*SEARCH_FIELDS).in_bulk(ids)
+    return [cards[pk] for pk in ids if pk in cards], ranked[0][1]
 
 
 def card_search(*, q: str, tcg_slug: str | None = None, set_id: int | None = None,
                 rarity: str | None = None, min_price: float | None = None,
                 max_price: float | None = None, limit: int, offset: int
                 ) -> tuple[list[Card], int]:
-    """Cards matching `q` (see the notes above), most relevant first: exact name, name
-    prefix, phrase contained in the name, then the rest; within a tier by trigram similarity
-    (PostgreSQL), then best price (highest first), then id. Returns (page, total).
+    """Cards matching `q` (see the notes above), most relevant first. Returns (page, total).
+    Only SEARCH_FIELDS of the cards (and their set and TCG) are loaded.
 
     Raises Http404 for an unknown `tcg_slug`.
     """
@@ -474,28 +574,27 @@ def card_search(*, q: str, tcg_slug: str | None = None, set_id: int | None = Non
         return [], 0
     filters = {"tcg_slug": tcg_slug, "set_id": set_id, "rarity": rarity,
                "min_price": min_price, "max_price": max_price}
-    matches = _search_matches(plan, typo_names={}, **filters)
-    page = list(_search_ranked(plan, matches)[offset:offset + limit])
-    if not page and offset == 0 and not _is_postgres():
-        typo_names = _sqlite_typo_names(plan.tokens, tcg_slug)
-        if any(typo_names.values()):
-            matches = _search_matches(plan, typo_names=typo_names, **filters)
-            page = list(_search_ranked(plan, matches)[:limit])
-    total = page[0].search_total if page else (matches.count() if offset else 0)
+    page, total = _search_page(plan, _EXACT, filters, limit=limit, offset=offset)
+    if total == 0:
+        fuzzy = _fuzzy_for(plan.tokens, tcg_slug)
+        if fuzzy is not None:
+            page, total = _search_page(plan, fuzzy, filters, limit=limit, offset=offset)
     if total == 0:
         _tcg_exists_or_404(tcg_slug)
     return page, total
 
 
-def search_sql(*, q: str, tcg_slug: str | None = None, limit: int = 50) -> tuple[str, tuple]:
-    """The SQL and parameters of the card query for `q` (for EXPLAIN in tests and benchmarks;
-    the set lookup runs to build it)."""
+def search_sql(*, q: str, tcg_slug: str | None = None, fuzzy: bool = False,
+               limit: int = 50) -> tuple[str, tuple]:
+    """The SQL and parameters of the ranking query for `q`, exact or (PostgreSQL)
+    approximate, for EXPLAIN in tests and benchmarks."""
     plan = _search_plan(q, tcg_slug)
     if plan is None:
         raise ValueError("empty query")
-    matches = _search_matches(plan, typo_names={}, tcg_slug=tcg_slug, set_id=None,
-                              rarity=None, min_price=None, max_price=None)
-    return _search_ranked(plan, matches)[:limit].query.sql_with_params()
+    how = _Fuzzy(trigram=True) if fuzzy else _EXACT
+    matches = _search_matches(plan, fuzzy=how, tcg_slug=tcg_slug, set_id=None, rarity=None,
+                              min_price=None, max_price=None)
+    return _search_ranked(plan, matches, how)[:limit].query.sql_with_params()
 
 
 # --- Marketplace links ------------------------------------------------------------------------

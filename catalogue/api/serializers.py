@@ -199,9 +199,22 @@ class CardSummaryOut(serializers.Serializer):
     def get_display_image_url(self, card: Card) -> str | None:
         return _display_image(card)
 
+    def to_representation(self, card: Card) -> dict[str, Any]:
+        # Search pages serialise up to 200 of these per request; building the dict directly is
+        # several times faster than walking the declared fields (which stay for the schema).
+        return {"id": card.pk, "name": card.name, "number": card.number, "rarity": card.rarity,
+                "card_type": card.card_type, "display_image_url": _display_image(card),
+                "set_name": card.card_set.name, "set_code": card.card_set.code,
+                "tcg_slug": card.tcg.slug, "best_price": card.best_price,
+                "price_change_7d": card.price_change_7d}
+
 
 class CardAddedOut(CardSummaryOut):
     created_at = serializers.DateTimeField()
+
+    def to_representation(self, card: Card) -> dict[str, Any]:
+        return {**super().to_representation(card),
+                "created_at": self.fields["created_at"].to_representation(card.created_at)}
 
 
 class MarketplaceUrlsOut(serializers.Serializer):

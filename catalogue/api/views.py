@@ -101,7 +101,8 @@ class SetListView(APIView):
     def get(self, request: Request, tcg_slug: str) -> Response:
         _parse(request, SetPage)
         tcg = selectors.tcg_get(slug=tcg_slug)
-        return _paginate(request, selectors.set_list(tcg=tcg), SetPage, out.SetOut)
+        return _paginate(request, selectors.set_list(tcg=tcg, card_counts=False), SetPage,
+                         out.SetOut)
 
 
 class SetDetailView(APIView):
@@ -169,9 +170,8 @@ class CardDetailView(APIView):
                    description="`prices` stays empty until the card is priced.",
                    parameters=[TCG_SLUG], responses={200: out.CardDetailOut, 404: NOT_FOUND})
     def get(self, request: Request, tcg_slug: str, card_id: str) -> Response:
-        tcg = selectors.tcg_get(slug=tcg_slug)
-        return Response(out.CardDetailOut(selectors.card_get(card_id=int(card_id),
-                                                             tcg=tcg)).data)
+        card = selectors.card_get(card_id=int(card_id), tcg_slug=tcg_slug)
+        return Response(out.CardDetailOut(card).data)
 
 
 RecentPage = pagination(20, 100)
