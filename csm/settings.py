@@ -242,6 +242,9 @@ STATIC_ROOT = Path(env_str("STATIC_ROOT", str(VAR_DIR / "static")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
+# The embedded server serves uploaded/generated media itself; behind a reverse proxy that
+# serves MEDIA_ROOT at MEDIA_URL, set CSM_SERVE_MEDIA=0.
+CSM_SERVE_MEDIA = env_bool("CSM_SERVE_MEDIA", True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

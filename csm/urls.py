@@ -1,6 +1,8 @@
+from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
+from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 urlpatterns = [
@@ -13,6 +15,12 @@ urlpatterns = [
     # Last: the catalogue's /{tcg_slug}/… routes take any first path segment.
     path("", include("catalogue.api.urls")),
 ]
+
+if settings.CSM_SERVE_MEDIA:
+    # Card thumbnails and uploads for the self-hosted single-process setup (path traversal is
+    # refused by serve()); production proxies serve MEDIA_ROOT directly.
+    urlpatterns.insert(0, re_path(r"^media/(?P<path>.+)$", serve,
+                                  {"document_root": settings.MEDIA_ROOT}))
 
 urlpatterns += i18n_patterns(
     path("accounts/", include("allauth.urls")),

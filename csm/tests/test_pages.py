@@ -229,3 +229,13 @@ def test_revoke_someone_elses_key_is_refused(client: Client, user: User, make_us
     key.refresh_from_db()
     assert key.is_active
     assert 'message-error' in response.content.decode()
+
+
+def test_media_files_are_served_by_the_embedded_server(client: Client, settings, tmp_path) -> None:  # noqa: ANN001
+    settings.MEDIA_ROOT = tmp_path
+    (tmp_path / "cards").mkdir()
+    (tmp_path / "cards" / "x.webp").write_bytes(b"RIFF0000WEBP")
+    response = client.get("/media/cards/x.webp")
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == b"RIFF0000WEBP"
+    assert client.get("/media/../secret_key").status_code in (400, 404)  # traversal refused
