@@ -2,8 +2,9 @@ from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path, re_path
-from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from csm import views
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -19,8 +20,7 @@ urlpatterns = [
 if settings.CSM_SERVE_MEDIA:
     # Card thumbnails and uploads for the self-hosted single-process setup (path traversal is
     # refused by serve()); production proxies serve MEDIA_ROOT directly.
-    urlpatterns.insert(0, re_path(r"^media/(?P<path>.+)$", serve,
-                                  {"document_root": settings.MEDIA_ROOT}))
+    urlpatterns.insert(0, re_path(r"^media/(?P<path>.+)$", views.media))
 
 urlpatterns += i18n_patterns(
     path("accounts/", include("allauth.urls")),
