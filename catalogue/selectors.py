@@ -51,7 +51,7 @@ def tcg_list() -> QuerySet[TCG]:
 
 
 def tcg_get(*, slug: str) -> TCG:
-    tcg = TCG.objects.filter(slug=slug).first()
+    tcg = TCG.objects.filter(slug=slug).order_by().first()
     if tcg is None:
         raise Http404("TCG not found")
     return tcg
@@ -87,7 +87,7 @@ def set_get(*, tcg: TCG | None, set_id: int) -> CardSet:
     sets = CardSet.objects.select_related("tcg").filter(pk=set_id)
     if tcg is not None:
         sets = sets.filter(tcg=tcg)
-    card_set = sets.first()
+    card_set = sets.order_by("pk").first()
     if card_set is None:
         raise Http404("Set not found")
     return card_set
@@ -140,7 +140,7 @@ def card_get(*, card_id: int, tcg: TCG | None = None, tcg_slug: str | None = Non
         cards = cards.filter(tcg=tcg)
     if tcg_slug is not None:
         cards = cards.filter(tcg__slug=tcg_slug)
-    card = cards.first()
+    card = cards.order_by("pk").first()  # pk: the model's ordering would add joins
     if card is None:
         _tcg_exists_or_404(tcg_slug)
         raise Http404("Card not found")
@@ -555,7 +555,8 @@ def _search_page(plan: _SearchPlan, fuzzy: _Fuzzy, filters: dict[str, Any], *, l
     if not ranked:
         return [], matches.count() if offset else 0
     ids = [pk for pk, _total in ranked]
-    cards = Card.objects.select_related("tcg", "card_set").only(*SEARCH_FIELDS).in_bulk(ids)
+    cards = (Card.objects.select_related("tcg", "card_set").only(*SEARCH_FIELDS).order_by()
+             .in_bulk(ids))
     return [cards[pk] for pk in ids if pk in cards], ranked[0][1]
 
 
@@ -803,7 +804,7 @@ def sealed_list(*, tcg: TCG, set_id: int | None = None) -> QuerySet[SealedProduc
 
 def sealed_get(*, tcg: TCG, product_id: int) -> SealedProduct:
     product = (SealedProduct.objects.select_related("tcg", "card_set")
-               .filter(tcg=tcg, pk=product_id).first())
+               .filter(tcg=tcg, pk=product_id).order_by("pk").first())
     if product is None:
         raise Http404("Sealed product not found")
     return product

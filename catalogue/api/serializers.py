@@ -176,6 +176,26 @@ class CardDetailOut(CardOut):
         # Filled by the pricing app once it records prices; never invented here.
         return []
 
+    def to_representation(self, card: Card) -> dict[str, Any]:
+        # The hottest endpoint: a ModelSerializer rebuilds its fields for every instance, which
+        # costs more than the query. The declared fields stay for the schema.
+        card_set = card.card_set
+        return {
+            "id": card.pk, "card_set_id": card.card_set_id, "tcg_slug": card.tcg.slug,
+            "name": card.name, "number": card.number, "rarity": card.rarity,
+            "card_type": card.card_type, "image_url": card.image_url or None,
+            "local_image_url": card.local_image_url or None, "attributes": card.attributes,
+            "variants": list(card.variants),
+            "set": {"id": card_set.pk, "name": card_set.name, "code": card_set.code,
+                    "series": card_set.series,
+                    "release_date": card_set.release_date.isoformat()
+                    if card_set.release_date else None,
+                    "total_cards": card_set.total_cards,
+                    "printed_total": card_set.printed_total, "logo_url": card_set.logo_url},
+            "best_price": card.best_price, "price_change_7d": card.price_change_7d,
+            "prices": self.get_prices(card),
+        }
+
 
 class CompareOut(serializers.Serializer):
     items = CardDetailOut(many=True)
