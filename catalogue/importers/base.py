@@ -193,11 +193,19 @@ def _comparable(value: Any) -> Any:
     return str(value) if value.__class__.__name__ == "UUID" else value
 
 
+# Ids one source cannot know but another sets (e.g. TCGplayer product ids from a price list
+# on pokemontcg.io cards): a record without one keeps the stored value.
+_KEEP_WHEN_MISSING = frozenset({"tcgplayer_product_id", "cardmarket_product_id", "scryfall_id",
+                                "pokemontcg_id", "ygoprodeck_id"})
+
+
 def _apply(obj: Any, values: dict[str, Any], fields: Iterable[str]) -> list[str]:
     """Set changed attributes on `obj`; return the names that changed."""
     changed = []
     for name in fields:
         new = values[name]
+        if new is None and name in _KEEP_WHEN_MISSING:
+            continue
         if _comparable(getattr(obj, name)) != _comparable(new):
             setattr(obj, name, new)
             changed.append(name)

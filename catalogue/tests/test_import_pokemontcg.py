@@ -190,6 +190,16 @@ def test_second_import_changes_nothing() -> None:
     assert dict(CardSet.objects.values_list("source_id", "updated_at")) == set_stamps
 
 
+def test_reimport_keeps_external_ids_another_source_set() -> None:
+    _import(FIXTURES / "files")
+    Card.objects.filter(source_id="base1-4").update(tcgplayer_product_id=42382)
+
+    report = _import(FIXTURES / "files")
+
+    assert report.changed == 0
+    assert Card.objects.get(source_id="base1-4").tcgplayer_product_id == 42382
+
+
 def test_an_update_in_the_source_changes_exactly_that_card(folder: Path) -> None:
     _import(folder)
     before = _stamps()
