@@ -24,6 +24,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from catalogue.models import TCG, Card, CardSet, SealedProduct
+from catalogue.selectors import search_sets_forget
 
 _DIGITS = re.compile(r"\d+")
 
@@ -229,9 +230,11 @@ def catalogue_store_bundle(*, tcg: TCG, bundle: SetBundle, report: ImportReport)
         card_set = CardSet.objects.create(tcg=tcg, source_id=bundle.set_record.source_id,
                                           **{k: set_values[k] for k in _SET_FIELDS})
         report.sets_created += 1
+        transaction.on_commit(search_sets_forget)  # search caches set names and codes
     elif changed := _apply(card_set, set_values, _SET_FIELDS):
         card_set.save(update_fields=[*changed, "updated_at"])
         report.sets_updated += 1
+        transaction.on_commit(search_sets_forget)
     else:
         report.sets_unchanged += 1
 

@@ -434,3 +434,14 @@ def test_real_pokemon_data_imports_completely() -> None:
 
     again = _import(REAL_DATA)
     assert (again.changed, again.cards_unchanged) == (0, 18506)
+
+
+def test_search_finds_a_newly_imported_set_at_once(django_capture_on_commit_callbacks) -> None:  # noqa: ANN001
+    from catalogue.selectors import card_search
+
+    assert card_search(q="base1", limit=5, offset=0)[1] == 0  # warms the cached set index
+    with django_capture_on_commit_callbacks(execute=True):
+        _import(FIXTURES / "files")
+
+    cards, total = card_search(q="base1", limit=50, offset=0)
+    assert total > 0 and {card.card_set.source_id for card in cards} == {"base1"}
