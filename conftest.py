@@ -40,6 +40,19 @@ def _isolated_counters(settings) -> None:  # noqa: ANN001
 
 
 @pytest.fixture(autouse=True)
+def _eager_celery() -> Iterator[None]:
+    """Tasks run in-process in tests even when REDIS_URL makes Redis the broker (no worker
+    runs during the suite; a test that needs a real worker starts one itself)."""
+    from csm.celery import app
+
+    keys = ("task_always_eager", "task_eager_propagates")
+    saved = {key: app.conf[key] for key in keys}
+    app.conf.update(dict.fromkeys(keys, True))
+    yield
+    app.conf.update(saved)
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hasher(settings) -> None:  # noqa: ANN001
     """PBKDF2's deliberate slowness buys nothing in tests; production keeps it."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
