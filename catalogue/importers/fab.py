@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from catalogue.importers.base import CardRecord, RowError, SetBundle, SetRecord, parse_rows
-from catalogue.importers.files import data_files, load_json
+from catalogue.importers.files import read_list, single_file
 from csm.http import PoliteClient, SourceError
 
 SOURCE = "fab"
@@ -208,26 +208,12 @@ def _no_set(row: tuple[Any, Any]) -> CardRecord:
     raise RowError(f"printing without a set: {printing.get('set')!r}")
 
 
-def _cards_file(path: Path) -> Path:
-    if path.is_dir():
-        found = data_files(path, "cards.json")
-        if not found:
-            raise FileNotFoundError(f"no cards.json(.gz) in {path}")
-        return found[0]
-    return path
-
-
-def _read_list(file: Path) -> list[Any]:
-    cards = load_json(file)
-    if not isinstance(cards, list):
-        raise ValueError(f"it holds {type(cards).__name__}, not a list")
-    return cards
 
 
 def bundles_from_path(path: Path, *, only: set[str] | None = None) -> Iterator[SetBundle]:
-    file = _cards_file(Path(path))
+    file = single_file(Path(path), "cards.json")
     try:
-        cards = _read_list(file)
+        cards = read_list(file)
     except (OSError, EOFError, ValueError) as exc:  # truncated, non-gzip or non-JSON file
         yield SetBundle(SetRecord(source_id=file.name, name=""),
                         failure=f"{file.name} not readable: {exc}")
@@ -301,7 +287,7 @@ def count_sets(path: Path | None, *, only: set[str] | None = None) -> int | None
     if path is None:
         return None
     try:
-        cards = _read_list(_cards_file(Path(path)))
+        cards = read_list(single_file(Path(path), "cards.json"))
     except (OSError, EOFError, ValueError):
         return None  # the import reports it
     identifiers: dict[str, list[str]] = {}

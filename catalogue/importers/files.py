@@ -35,3 +35,21 @@ def data_files(folder: Path, *patterns: str) -> list[Path]:
         found.update(folder.glob(pattern))
         found.update(folder.glob(f"{pattern}.gz"))
     return sorted(found)
+
+
+def read_list(file: Path) -> list[Any]:
+    """A JSON file holding a list; anything else is a ValueError."""
+    rows = load_json(file)
+    if not isinstance(rows, list):
+        raise ValueError(f"it holds {type(rows).__name__}, not a list")
+    return rows
+
+
+def single_file(path: Path, name: str) -> Path:
+    """`path` itself, or the file `name` (plain or .gz) inside the folder `path`."""
+    if path.is_dir():
+        found = data_files(path, name)
+        if not found:
+            raise FileNotFoundError(f"no {name}(.gz) in {path}")
+        return found[0]
+    return path

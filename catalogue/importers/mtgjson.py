@@ -21,6 +21,7 @@ from catalogue.importers.base import (
     SetRecord,
     parse_rows,
 )
+from catalogue.importers.fields import count_field, mapping_field, text_field
 from catalogue.importers.files import data_files, load_json, source_stem
 from catalogue.models import SealedProduct
 from csm.http import PoliteClient, SourceError
@@ -67,29 +68,6 @@ SEALED_CATEGORIES = {
 # --- Parsing (pure) -----------------------------------------------------------------------
 
 
-def _text(obj: dict[str, Any], key: str, *, max_length: int, required: bool = False) -> str:
-    value = obj.get(key)
-    if value is None or value == "":
-        if required:
-            raise RowError(f"missing {key}")
-        return ""
-    if not isinstance(value, str):
-        raise RowError(f"{key} is {type(value).__name__}, not a string")
-    value = value.strip()
-    if required and not value:
-        raise RowError(f"missing {key}")
-    if len(value) > max_length:
-        raise RowError(f"{key} is longer than {max_length} characters")
-    return value
-
-
-def _mapping(obj: dict[str, Any], key: str) -> dict[str, Any]:
-    value = obj.get(key)
-    if value is None:
-        return {}
-    if not isinstance(value, dict):
-        raise RowError(f"{key} is {type(value).__name__}, not an object")
-    return value
 
 
 def _product_id(value: Any, name: str) -> int | None:
@@ -132,22 +110,14 @@ def _date(value: Any) -> date | None:
         raise RowError(f"releaseDate is not a date: {value!r}") from exc
 
 
-def _count(obj: dict[str, Any], key: str) -> int | None:
-    value = obj.get(key)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise RowError(f"{key} is not a count: {value!r}")
-    return value
-
 
 def parse_set(data: Any) -> SetRecord:
     """The `data` object of a set file (without cards/sealed products)."""
     if not isinstance(data, dict):
         raise RowError(f"set data is {type(data).__name__}, not an object")
-    code = _text(data, "code", max_length=32, required=True)
-    keyrune = _text(data, "keyruneCode", max_length=32)
-    set_type = _text(data, "type", max_length=100)
+    code = text_field(data, "code", max_length=32, required=True)
+    keyrune = text_field(data, "keyruneCode", max_length=32)
+    set_type = text_field(data, "type", max_length=100)
     external_ids: dict[str, Any] = {
         "tcgplayer_group_id": _product_id(data.get("tcgplayerGroupId"), "tcgplayerGroupId"),
         "mcm_id": _product_id(data.get("mcmId"), "mcmId"),
@@ -157,11 +127,11 @@ def parse_set(data: Any) -> SetRecord:
     return SetRecord(
         source_id=code,
         code=code,
-        name=_text(data, "name", max_length=200, required=True),
-        series=_text(data, "block", max_length=100) or set_type,
+        name=text_field(data, "name", max_length=200, required=True),
+        series=text_field(data, "block", max_length=100) or set_type,
         release_date=_date(data.get("releaseDate")),
-        total_cards=_count(data, "totalSetSize"),
-        printed_total=_count(data, "baseSetSize"),
+        total_cards=count_field(data, "totalSetSize"),
+        printed_total=count_field(data, "baseSetSize"),
         symbol_url=SCRYFALL_SET_ICON.format(code=keyrune.lower()) if keyrune else None,
         external_ids={k: v for k, v in external_ids.items() if v is not None},
     )
@@ -206,25 +176,25 @@ def _variants(card: dict[str, Any]) -> list[str]:
 def parse_card(card: Any) -> CardRecord:
     if not isinstance(card, dict):
         raise RowError(f"card is {type(card).__name__}, not an object")
-    identifiers = _mapping(card, "identifiers")
-    legalities = _mapping(card, "legalities")
+    identifiers = mapping_field(card, "identifiers")
+    legalities = mapping_field(card, "legalities")
     if not all(isinstance(v, str) for v in legalities.values()):
         raise RowError("legalities hold something other than strings")
-    side = _text(card, "side", max_length=32)
+    side = text_field(card, "side", max_length=32)
     scryfall_id = _uuid(identifiers.get("scryfallId"), "scryfallId")
     layout = card.get("layout")
     attributes = {key: card[key] for key in ATTRIBUTE_KEYS if card.get(key) is not None}
     attributes.update({key: identifiers[key] for key in IDENTIFIER_ATTRIBUTES
                        if identifiers.get(key)})
-    rarity = _text(card, "rarity", max_length=64)
+    rarity = text_field(card, "rarity", max_length=64)
     return CardRecord(
         source_id=_required_uuid(card),
-        name=_text(card, "name", max_length=200, required=True),
-        number=_text(card, "number", max_length=32, required=True),
+        name=text_field(card, "name", max_length=200, required=True),
+        number=text_field(card, "number", max_length=32, required=True),
         # The faces of a multi-face card share the collector number.
         variant_key=side,
         rarity=rarity.title(),
-        card_type=_text(card, "type", max_length=100),
+        card_type=text_field(card, "type", max_length=100),
         image_url=scryfall_image_url(
             scryfall_id, back=side == "b" and layout in BACK_FACE_LAYOUTS),
         attributes=attributes,
@@ -263,12 +233,12 @@ def sealed_kind(product: dict[str, Any]) -> str:
 def parse_sealed(product: Any) -> SealedRecord:
     if not isinstance(product, dict):
         raise RowError(f"sealed product is {type(product).__name__}, not an object")
-    identifiers = _mapping(product, "identifiers")
+    identifiers = mapping_field(product, "identifiers")
     external_ids = {key: product[key] for key in ("category", "subtype")
                     if isinstance(product.get(key), str)}
     return SealedRecord(
         source_id=_required_uuid(product),
-        name=_text(product, "name", max_length=200, required=True),
+        name=text_field(product, "name", max_length=200, required=True),
         kind=sealed_kind(product),
         tcgplayer_product_id=_product_id(identifiers.get("tcgplayerProductId"),
                                          "tcgplayerProductId"),

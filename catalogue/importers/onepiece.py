@@ -32,7 +32,7 @@ from catalogue.importers.base import (
     SetRecord,
     parse_rows,
 )
-from catalogue.importers.files import data_files, load_json
+from catalogue.importers.files import read_list, single_file
 from csm.http import PoliteClient, SourceError
 
 SOURCE = "onepiece"
@@ -221,26 +221,12 @@ def _merge_printings(members: list[tuple[Any, str | None, list[str]]]
     return out
 
 
-def _cards_file(path: Path) -> Path:
-    if path.is_dir():
-        found = data_files(path, "cards.json")
-        if not found:
-            raise FileNotFoundError(f"no cards.json(.gz) in {path}")
-        return found[0]
-    return path
-
-
-def _read_list(file: Path) -> list[Any]:
-    rows = load_json(file)
-    if not isinstance(rows, list):
-        raise ValueError(f"it holds {type(rows).__name__}, not a list")
-    return rows
 
 
 def bundles_from_path(path: Path, *, only: set[str] | None = None) -> Iterator[SetBundle]:
-    file = _cards_file(Path(path))
+    file = single_file(Path(path), "cards.json")
     try:
-        rows = _read_list(file)
+        rows = read_list(file)
     except (OSError, EOFError, ValueError) as exc:  # truncated, non-gzip or non-JSON file
         yield SetBundle(SetRecord(source_id=file.name, name=""),
                         failure=f"{file.name} not readable: {exc}")
@@ -257,7 +243,7 @@ def count_sets(path: Path | None, *, only: set[str] | None = None) -> int | None
     if path is None:
         return None
     try:
-        rows = _read_list(_cards_file(Path(path)))
+        rows = read_list(single_file(Path(path), "cards.json"))
     except (OSError, EOFError, ValueError):
         return None  # the import reports it
     ids = {record.source_id for row in rows if isinstance(row, dict)

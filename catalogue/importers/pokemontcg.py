@@ -21,6 +21,7 @@ from catalogue.importers.base import (
     SetRecord,
     parse_rows,
 )
+from catalogue.importers.fields import count_field, mapping_field, text_field
 from catalogue.importers.files import data_files, load_json
 from csm.http import PoliteClient, SourceError
 
@@ -59,38 +60,7 @@ _CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 # --- Parsing (pure) -----------------------------------------------------------------------
 
 
-def _text(obj: dict[str, Any], key: str, *, max_length: int, required: bool = False) -> str:
-    value = obj.get(key)
-    if value is None or value == "":
-        if required:
-            raise RowError(f"missing {key}")
-        return ""
-    if not isinstance(value, str):
-        raise RowError(f"{key} is {type(value).__name__}, not a string")
-    value = value.strip()
-    if required and not value:
-        raise RowError(f"missing {key}")
-    if len(value) > max_length:
-        raise RowError(f"{key} is longer than {max_length} characters")
-    return value
 
-
-def _mapping(obj: dict[str, Any], key: str) -> dict[str, Any]:
-    value = obj.get(key)
-    if value is None:
-        return {}
-    if not isinstance(value, dict):
-        raise RowError(f"{key} is {type(value).__name__}, not an object")
-    return value
-
-
-def _count(obj: dict[str, Any], key: str) -> int | None:
-    value = obj.get(key)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise RowError(f"{key} is not a count: {value!r}")
-    return value
 
 
 def _url(images: dict[str, Any], *keys: str) -> str:
@@ -118,20 +88,20 @@ def parse_release_date(value: Any) -> date | None:
 def parse_set(obj: Any) -> SetRecord:
     if not isinstance(obj, dict):
         raise RowError(f"set is {type(obj).__name__}, not an object")
-    set_id = _text(obj, "id", max_length=64, required=True)
-    code = _text(obj, "ptcgoCode", max_length=32)
-    images = _mapping(obj, "images")
+    set_id = text_field(obj, "id", max_length=64, required=True)
+    code = text_field(obj, "ptcgoCode", max_length=32)
+    images = mapping_field(obj, "images")
     external_ids: dict[str, Any] = {"pokemontcg_id": set_id}
     if code:
         external_ids["ptcgo_code"] = code
     return SetRecord(
         source_id=set_id,
-        name=_text(obj, "name", max_length=200, required=True),
+        name=text_field(obj, "name", max_length=200, required=True),
         code=code,
-        series=_text(obj, "series", max_length=100),
+        series=text_field(obj, "series", max_length=100),
         release_date=parse_release_date(obj.get("releaseDate")),
-        total_cards=_count(obj, "total"),
-        printed_total=_count(obj, "printedTotal"),
+        total_cards=count_field(obj, "total"),
+        printed_total=count_field(obj, "printedTotal"),
         logo_url=_url(images, "logo") or None,
         symbol_url=_url(images, "symbol") or None,
         external_ids=external_ids,
@@ -170,7 +140,7 @@ def infer_variants(rarity: str, card_set: SetRecord) -> list[str]:
 
 
 def _variants(obj: dict[str, Any], rarity: str, card_set: SetRecord) -> list[str]:
-    prices = _mapping(_mapping(obj, "tcgplayer"), "prices")
+    prices = mapping_field(mapping_field(obj, "tcgplayer"), "prices")
     if prices:
         return _ordered(price_variant_name(key) for key in prices)
     return infer_variants(rarity, card_set)
@@ -202,22 +172,22 @@ def _variant_key(card_id: str, set_id: str, number: str) -> str:
 def parse_card(obj: Any, card_set: SetRecord) -> CardRecord:
     if not isinstance(obj, dict):
         raise RowError(f"card is {type(obj).__name__}, not an object")
-    card_id = _text(obj, "id", max_length=32, required=True)
-    number = _text(obj, "number", max_length=32, required=True)
-    rarity = _text(obj, "rarity", max_length=64)
-    legalities = _mapping(obj, "legalities")
+    card_id = text_field(obj, "id", max_length=32, required=True)
+    number = text_field(obj, "number", max_length=32, required=True)
+    rarity = text_field(obj, "rarity", max_length=64)
+    legalities = mapping_field(obj, "legalities")
     if not all(isinstance(v, str) for v in legalities.values()):
         raise RowError("legalities hold something other than strings")
     return CardRecord(
         source_id=card_id,
         pokemontcg_id=card_id,
-        name=_text(obj, "name", max_length=200, required=True),
+        name=text_field(obj, "name", max_length=200, required=True),
         number=number,
         variant_key=_variant_key(card_id, card_set.source_id, number),
         rarity=rarity,
-        card_type=_text(obj, "supertype", max_length=100),
-        image_url=_url(_mapping(obj, "images"), "large", "small"),
-        evolves_from=_text(obj, "evolvesFrom", max_length=200),
+        card_type=text_field(obj, "supertype", max_length=100),
+        image_url=_url(mapping_field(obj, "images"), "large", "small"),
+        evolves_from=text_field(obj, "evolvesFrom", max_length=200),
         legalities=dict(legalities),
         attributes=_attributes(obj),
         variants=_variants(obj, rarity, card_set),

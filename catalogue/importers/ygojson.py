@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from catalogue.importers.base import CardRecord, RowError, SetBundle, SetRecord, parse_rows
-from catalogue.importers.files import data_files, load_json
+from catalogue.importers.files import data_files, read_list
 from csm.http import PoliteClient, SourceError
 
 SOURCE = "ygojson"
@@ -238,17 +238,11 @@ def _files(path: Path) -> tuple[Path, Path]:
     return sets[0], cards[0]
 
 
-def _read_list(file: Path) -> list[Any]:
-    objects = load_json(file)
-    if not isinstance(objects, list):
-        raise ValueError(f"it holds {type(objects).__name__}, not a list")
-    return objects
-
 
 def bundles_from_path(path: Path, *, only: set[str] | None = None) -> Iterator[SetBundle]:
     sets_file, cards_file = _files(Path(path))
     try:
-        sets, cards = _read_list(sets_file), _read_list(cards_file)
+        sets, cards = read_list(sets_file), read_list(cards_file)
     except (OSError, EOFError, ValueError) as exc:  # truncated, non-gzip or non-JSON file
         yield SetBundle(SetRecord(source_id=sets_file.parent.name, name=""),
                         failure=f"YGOJSON files not readable: {exc}")
@@ -266,7 +260,7 @@ def count_sets(path: Path | None, *, only: set[str] | None = None) -> int | None
     if path is None:
         return None
     try:
-        sets = _read_list(_files(Path(path))[0])
+        sets = read_list(_files(Path(path))[0])
     except (OSError, EOFError, ValueError):
         return None  # the import reports it
     return sum(1 for s in sets if isinstance(s, dict) and "id" in s
