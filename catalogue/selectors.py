@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -389,6 +389,9 @@ class _Fuzzy:
 
     trigram: bool = False
     names: dict[str, list[str]] = field(default_factory=dict)
+    # The exact pass already found nothing for this (single-word) query under the same
+    # filters, so its conditions cannot match here: test the approximate one alone.
+    approximate_only: bool = False
 
 
 _EXACT = _Fuzzy()
@@ -410,10 +413,13 @@ def _name_condition(token: _Token, fuzzy: _Fuzzy) -> Q | None:
         if len(text) < 3:
             condition &= Q(uname__regex=_word_pattern(text))
     if token.fuzzy:
+        approximate = None
         if fuzzy.trigram:
-            condition |= Q(_TrigramStrictWordSimilar(Upper("name"), token.text))
+            approximate = Q(_TrigramStrictWordSimilar(Upper("name"), token.text))
         elif fuzzy.names.get(token.text):
-            condition |= Q(uname__in=fuzzy.names[token.text])
+            approximate = Q(uname__in=fuzzy.names[token.text])
+        if approximate is not None:
+            return approximate if fuzzy.approximate_only else condition | approximate
     return condition
 
 
@@ -532,9 +538,11 @@ def _search_ranked(plan: _SearchPlan, matches: QuerySet[Card], fuzzy: _Fuzzy
     by trigram similarity; then best price, then id. Only sort keys are selected: ranking
     thousands of matches must not drag whole rows (and their joins) along."""
     phrases = [p for p in dict.fromkeys((plan.phrase, plan.name_phrase)) if p]
-    whens = [When(**{f"uname__{lookup}": phrase}, then=Value(tier))
-             for lookup, tier in (("exact", 0), ("startswith", 1), ("contains", 2))
-             for phrase in phrases]
+    # Approximate-only matches all fall in the last tier: no tier to compute.
+    whens = [] if fuzzy.approximate_only else [
+        When(**{f"uname__{lookup}": phrase}, then=Value(tier))
+        for lookup, tier in (("exact", 0), ("startswith", 1), ("contains", 2))
+        for phrase in phrases]
     # Without words (numbers, codes) there is no tier to sort by.
     order: list[Any] = ["rank"] if whens else []
     if fuzzy.trigram and plan.name_phrase:
@@ -579,6 +587,8 @@ def card_search(*, q: str, tcg_slug: str | None = None, set_id: int | None = Non
     if total == 0:
         fuzzy = _fuzzy_for(plan.tokens, tcg_slug)
         if fuzzy is not None:
+            if len(plan.tokens) == 1:
+                fuzzy = replace(fuzzy, approximate_only=True)
             page, total = _search_page(plan, fuzzy, filters, limit=limit, offset=offset)
     if total == 0:
         _tcg_exists_or_404(tcg_slug)
