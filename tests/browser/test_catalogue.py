@@ -4,19 +4,9 @@ from __future__ import annotations
 
 import importlib
 import re
-from collections.abc import Iterator
 from datetime import date
 
 import pytest
-
-from tests.browser.test_smoke import CHROMIUM, CHROMIUM_ARGS
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(),
-                       reason="Debian's Chromium (/usr/bin/chromium) is not installed; "
-                              "`make test` installs it with apt-get"),
-]
 
 
 @pytest.fixture
@@ -29,26 +19,6 @@ def twelve_tcgs(transactional_db) -> None:  # noqa: ANN001
     migration.seed_tcgs(apps, None)
 
 
-@pytest.fixture
-def page(live_server, transactional_db, monkeypatch) -> Iterator[object]:  # noqa: ANN001
-    from playwright.sync_api import sync_playwright
-
-    # As in test_smoke: the ORM calls around Playwright's event loop are synchronous and safe.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        context = browser.new_context(locale="en-GB", base_url=live_server.url)
-        context.set_default_timeout(15_000)
-        # Card images live on the publishers' CDNs; this machine has no internet.
-        context.route(re.compile(r"^https?://(?!127\.0\.0\.1|localhost)"),
-                      lambda route: route.abort())
-        page = context.new_page()
-        try:
-            yield page
-        finally:
-            context.close()
-            browser.close()
 
 
 @pytest.fixture
