@@ -535,8 +535,8 @@ def _search_ranked(plan: _SearchPlan, matches: QuerySet[Card], fuzzy: _Fuzzy
                    ) -> QuerySet[Card]:
     """Matches in relevance order, each with the total: exact name, name prefix, name
     containing the phrase, other (the phrase with and without set words); approximate matches
-    by trigram similarity; then best price, then id. Only sort keys are selected: ranking
-    thousands of matches must not drag whole rows (and their joins) along."""
+    by trigram similarity; then best price, then id. Callers select only the ids for a large
+    match set: ranking thousands of matches must not drag whole rows (and joins) along."""
     phrases = [p for p in dict.fromkeys((plan.phrase, plan.name_phrase)) if p]
     # Approximate-only matches all fall in the last tier: no tier to compute.
     whens = [] if fuzzy.approximate_only else [
@@ -552,14 +552,22 @@ def _search_ranked(plan: _SearchPlan, matches: QuerySet[Card], fuzzy: _Fuzzy
     if whens:
         ranked = ranked.annotate(rank=Case(*whens, default=Value(3),
                                            output_field=IntegerField()))
-    return ranked.order_by(*order).values_list("pk", "search_total")
+    return ranked.order_by(*order)
 
 
 def _search_page(plan: _SearchPlan, fuzzy: _Fuzzy, filters: dict[str, Any], *, limit: int,
                  offset: int) -> tuple[list[Card], int]:
     """Two queries: the page's ids with the total, then those cards with their set and TCG."""
     matches = _search_matches(plan, fuzzy=fuzzy, **filters)
-    ranked = list(_search_ranked(plan, matches, fuzzy)[offset:offset + limit])
+    if fuzzy.approximate_only:
+        # A typo retry matches few rows: rank them with their set and TCG in one query.
+        rows = list(_search_ranked(plan, matches, fuzzy).select_related("tcg", "card_set")
+                    .only(*SEARCH_FIELDS)[offset:offset + limit])
+        if not rows:
+            return [], matches.count() if offset else 0
+        return rows, rows[0].search_total
+    ranked = list(_search_ranked(plan, matches, fuzzy).values_list("pk", "search_total")
+                  [offset:offset + limit])
     if not ranked:
         return [], matches.count() if offset else 0
     ids = [pk for pk, _total in ranked]
@@ -605,7 +613,8 @@ def search_sql(*, q: str, tcg_slug: str | None = None, fuzzy: bool = False,
     how = _Fuzzy(trigram=True) if fuzzy else _EXACT
     matches = _search_matches(plan, fuzzy=how, tcg_slug=tcg_slug, set_id=None, rarity=None,
                               min_price=None, max_price=None)
-    return _search_ranked(plan, matches, how)[:limit].query.sql_with_params()
+    ranked = _search_ranked(plan, matches, how).values_list("pk", "search_total")
+    return ranked[:limit].query.sql_with_params()
 
 
 # --- Marketplace links ------------------------------------------------------------------------
