@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from catalogue.importers.base import CardRecord, RowError, SetBundle, SetRecord, parse_rows
-from catalogue.importers.files import read_list, single_file
+from catalogue.importers.files import list_file_bundles, read_list, single_file
 from csm.http import PoliteClient, SourceError
 
 SOURCE = "fab"
@@ -211,14 +211,7 @@ def _no_set(row: tuple[Any, Any]) -> CardRecord:
 
 
 def bundles_from_path(path: Path, *, only: set[str] | None = None) -> Iterator[SetBundle]:
-    file = single_file(Path(path), "cards.json")
-    try:
-        cards = read_list(file)
-    except (OSError, EOFError, ValueError) as exc:  # truncated, non-gzip or non-JSON file
-        yield SetBundle(SetRecord(source_id=file.name, name=""),
-                        failure=f"{file.name} not readable: {exc}")
-        return
-    yield from bundles_from_cards(cards, only=only)
+    yield from list_file_bundles(path, "cards.json", bundles_from_cards, only=only)
 
 
 _NODE_SCRIPT = """

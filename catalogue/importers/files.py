@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import gzip
 import json
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+
+from catalogue.importers.base import SetBundle, SetRecord
 
 
 def open_text(path: Path):  # noqa: ANN201 - a text file object
@@ -53,3 +56,18 @@ def single_file(path: Path, name: str) -> Path:
             raise FileNotFoundError(f"no {name}(.gz) in {path}")
         return found[0]
     return path
+
+
+def list_file_bundles(path: Path, name: str,
+                      bundles_from_rows: Callable[..., Iterator[SetBundle]], *,
+                      only: set[str] | None) -> Iterator[SetBundle]:
+    """Bundles from a source shipped as one JSON list (`name` inside the folder `path`, or the
+    file `path`). An unreadable file (truncated, not gzip, not a JSON list) is one failed set."""
+    file = single_file(Path(path), name)
+    try:
+        rows = read_list(file)
+    except (OSError, EOFError, ValueError) as exc:
+        yield SetBundle(SetRecord(source_id=file.name, name=""),
+                        failure=f"{file.name} not readable: {exc}")
+        return
+    yield from bundles_from_rows(rows, only=only)

@@ -32,7 +32,7 @@ from catalogue.importers.base import (
     SetRecord,
     parse_rows,
 )
-from catalogue.importers.files import read_list, single_file
+from catalogue.importers.files import list_file_bundles, read_list, single_file
 from csm.http import PoliteClient, SourceError
 
 SOURCE = "onepiece"
@@ -224,14 +224,7 @@ def _merge_printings(members: list[tuple[Any, str | None, list[str]]]
 
 
 def bundles_from_path(path: Path, *, only: set[str] | None = None) -> Iterator[SetBundle]:
-    file = single_file(Path(path), "cards.json")
-    try:
-        rows = read_list(file)
-    except (OSError, EOFError, ValueError) as exc:  # truncated, non-gzip or non-JSON file
-        yield SetBundle(SetRecord(source_id=file.name, name=""),
-                        failure=f"{file.name} not readable: {exc}")
-        return
-    yield from bundles_from_rows(rows, only=only)
+    yield from list_file_bundles(path, "cards.json", bundles_from_rows, only=only)
 
 
 def bundles_from_live(client: PoliteClient, *, only: set[str] | None = None
