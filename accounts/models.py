@@ -46,6 +46,9 @@ class User(AbstractUser):
                             default=TierSlug.FREE, db_index=True)
     deletion_requested_at = models.DateTimeField(_("deletion requested at"), null=True,
                                                  blank=True, db_index=True)
+    alert_digest_opt_in = models.BooleanField(
+        _("daily price-alert email"), default=False,
+        help_text=_("Send me a daily email with the price alerts that triggered."))
 
     objects = UserManager()
 

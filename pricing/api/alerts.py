@@ -1,0 +1,5 @@
+"""Pricing API: alerts (routes included by pricing/api/urls.py)."""
+
+from __future__ import annotations
+
+urlpatterns: list = []

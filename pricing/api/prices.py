@@ -1,0 +1,5 @@
+"""Pricing API: prices (routes included by pricing/api/urls.py)."""
+
+from __future__ import annotations
+
+urlpatterns: list = []

@@ -1,0 +1,22 @@
+"""Price source adapters, by source name. Each module defines one SourceAdapter subclass."""
+
+from __future__ import annotations
+
+from django.utils.module_loading import import_string
+
+from pricing.sources.base import SourceAdapter
+
+# source name -> adapter class path
+ADAPTERS: dict[str, str] = {}
+
+
+def register(source: str, path: str) -> None:
+    ADAPTERS[source] = path
+
+
+def adapter_class(source: str) -> type[SourceAdapter]:
+    try:
+        return import_string(ADAPTERS[source])
+    except KeyError:
+        raise ValueError(f"unknown price source {source!r}; known: "
+                         f"{', '.join(sorted(ADAPTERS))}") from None

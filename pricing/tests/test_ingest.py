@@ -1,0 +1,156 @@
+"""The price book's write path: validation, duplicate merging, outlier guard, snapshots."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+
+from catalogue.tests.factories import CardFactory, SealedProductFactory
+from pricing.ingest import (
+    OUTLIER_STREAK,
+    Quote,
+    price_reference_refresh,
+    prices_changed,
+    prices_ingest,
+)
+from pricing.models import Price, PriceSnapshot
+
+pytestmark = pytest.mark.django_db
+
+T0 = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
+
+
+def q(card, market, *, at=T0, **kw) -> Quote:  # noqa: ANN001
+    return Quote(ref=("card_id", card.pk), currency=kw.pop("currency", "USD"),
+                 market=Decimal(str(market)) if market is not None else None,
+                 recorded_at=at, **kw)
+
+
+def test_ingest_writes_prices_and_a_daily_snapshot() -> None:
+    card = CardFactory(pokemontcg_id="base1-4")
+    result = prices_ingest(source="tcgplayer", quotes=[
+        Quote(ref=("pokemontcg_id", "base1-4"), currency="USD", market=Decimal("894.61"),
+              low=Decimal("700"), high=Decimal("2140"), variant="holofoil", recorded_at=T0),
+        q(card, "12.50", variant="reverse_holofoil"),
+    ])
+    assert (result.written, result.invalid, result.unmatched) == (2, 0, 0)
+    assert result.card_ids == {card.pk}
+    price = Price.objects.get(card=card, variant="holofoil")
+    assert price.market_price == Decimal("894.61")
+    assert price.high_price == Decimal("2140.00")
+    assert list(price.snapshots.values_list("date", "market_price")) == [
+        (T0.date(), Decimal("894.61"))]
+
+
+def test_invalid_and_unmatched_quotes_are_counted_not_written() -> None:
+    card = CardFactory()
+    result = prices_ingest(source="tcgplayer", quotes=[
+        q(card, None), q(card, "-3"), q(card, "5", currency="XXX"),
+        q(card, "5", condition="MINT"),
+        Quote(ref=("pokemontcg_id", "nope-1"), currency="USD", market=Decimal("3")),
+        q(card, "4.20"),
+    ])
+    assert (result.received, result.invalid, result.unmatched, result.written) == (6, 4, 1, 1)
+    assert Price.objects.get().market_price == Decimal("4.20")
+
+
+def test_duplicate_keys_in_a_batch_are_merged() -> None:
+    card = CardFactory()
+    result = prices_ingest(source="cardtrader", quotes=[
+        q(card, "10", low=Decimal("9"), observations=2, currency="EUR"),
+        q(card, "14", low=Decimal("8"), observations=3, currency="EUR"),
+        q(card, "11", high=Decimal("20"), observations=1, currency="EUR"),
+    ])
+    assert result.merged == 2
+    price = Price.objects.get()
+    assert (price.market_price, price.low_price, price.high_price, price.observations) == (
+        Decimal("11.00"), Decimal("8.00"), Decimal("20.00"), 6)
+
+
+def test_outlier_is_held_back_until_it_persists() -> None:
+    card = CardFactory()
+    for day in range(7):
+        prices_ingest(source="tcgplayer", quotes=[q(card, 100 + day, at=T0 + timedelta(days=day))])
+    assert price_reference_refresh(today=(T0 + timedelta(days=6)).date()) == 1
+    price = Price.objects.get()
+    assert price.reference_price == Decimal("103.00")
+
+    spike = T0 + timedelta(days=7)
+    for attempt in range(1, OUTLIER_STREAK):
+        result = prices_ingest(source="tcgplayer",
+                               quotes=[q(card, 5000, at=spike + timedelta(hours=attempt))])
+        assert (result.written, result.outliers) == (0, 1)
+        price.refresh_from_db()
+        assert price.market_price == Decimal("106.00")
+        assert price.rejected_price == Decimal("5000.00")
+        assert price.outlier_streak == attempt
+    # The move persisted: accepted.
+    result = prices_ingest(source="tcgplayer",
+                           quotes=[q(card, 5000, at=spike + timedelta(hours=OUTLIER_STREAK))])
+    assert (result.written, result.outliers) == (1, 0)
+    price.refresh_from_db()
+    assert (price.market_price, price.outlier_streak, price.rejected_price) == (
+        Decimal("5000.00"), 0, None)
+
+
+def test_in_range_price_resets_the_outlier_streak() -> None:
+    card = CardFactory()
+    prices_ingest(source="tcgplayer", quotes=[q(card, 100)])
+    price_reference_refresh(today=T0.date())
+    prices_ingest(source="tcgplayer", quotes=[q(card, 1000, at=T0 + timedelta(hours=1))])
+    prices_ingest(source="tcgplayer", quotes=[q(card, 110, at=T0 + timedelta(hours=2))])
+    price = Price.objects.get()
+    assert (price.market_price, price.outlier_streak) == (Decimal("110.00"), 0)
+
+
+def test_an_older_quote_never_overwrites_a_newer_price() -> None:
+    card = CardFactory()
+    prices_ingest(source="tcgplayer", quotes=[q(card, 50, at=T0)])
+    result = prices_ingest(source="tcgplayer", quotes=[q(card, 40, at=T0 - timedelta(days=1))])
+    assert (result.written, result.stale) == (0, 1)
+    assert Price.objects.get().market_price == Decimal("50.00")
+
+
+def test_same_day_updates_keep_one_snapshot_with_the_last_value() -> None:
+    card = CardFactory()
+    prices_ingest(source="tcgplayer", quotes=[q(card, 50, at=T0)])
+    prices_ingest(source="tcgplayer", quotes=[q(card, 52, at=T0 + timedelta(hours=3))])
+    prices_ingest(source="tcgplayer", quotes=[q(card, 53, at=T0 + timedelta(days=1))])
+    assert list(PriceSnapshot.objects.order_by("date").values_list("market_price", flat=True)) \
+        == [Decimal("52.00"), Decimal("53.00")]
+
+
+def test_sealed_products_and_cards_share_the_book() -> None:
+    card = CardFactory()
+    box = SealedProductFactory(tcgplayer_product_id=555)
+    result = prices_ingest(source="tcgplayer", quotes=[
+        q(card, 3), Quote(ref=("sealed_tcgplayer_product_id", "555"), currency="USD",
+                          market=Decimal("129.99"), recorded_at=T0)])
+    assert result.sealed_ids == {box.pk} and result.card_ids == {card.pk}
+    assert Price.objects.get(sealed_product=box).market_price == Decimal("129.99")
+
+
+def test_prices_changed_fires_after_commit_with_the_changed_ids(
+        django_capture_on_commit_callbacks) -> None:  # noqa: ANN001
+    card = CardFactory()
+    seen: list[set[int]] = []
+
+    def receiver(sender, card_ids, sealed_ids, source, **kwargs) -> None:  # noqa: ANN001, ANN003
+        seen.append(card_ids)
+
+    prices_changed.connect(receiver)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            prices_ingest(source="tcgplayer", quotes=[q(card, 3)])
+        with django_capture_on_commit_callbacks(execute=True):
+            prices_ingest(source="tcgplayer", quotes=[q(card, 2, at=T0 - timedelta(days=3))])
+    finally:
+        prices_changed.disconnect(receiver)
+    assert seen == [{card.pk}]
+
+
+def test_unknown_source_is_refused() -> None:
+    with pytest.raises(ValueError, match="unknown source"):
+        prices_ingest(source="nope", quotes=[])
