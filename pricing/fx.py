@@ -29,7 +29,8 @@ class Rate:
 def _per_euro(currency: str, on: date | None) -> tuple[Decimal, date | None] | None:
     if currency == "EUR":
         return Decimal(1), None
-    key = f"pricing:fx:{currency}:{on or 'latest'}"
+    generation = cache.get("pricing:fx:generation", 0)
+    key = f"pricing:fx:{generation}:{currency}:{on or 'latest'}"
     hit = cache.get(key)
     if hit is not None:
         return hit or None
@@ -65,5 +66,8 @@ def convert(amount: Decimal | None, from_currency: str, to_currency: str, *,
 
 
 def fx_cache_clear() -> None:
-    """Call after storing new rates (the cached lookups are short-lived anyway)."""
-    cache.delete_pattern("pricing:fx:*") if hasattr(cache, "delete_pattern") else cache.clear()
+    """Call after storing new rates: later lookups use a new cache generation."""
+    try:
+        cache.incr("pricing:fx:generation")
+    except ValueError:
+        cache.set("pricing:fx:generation", 1, None)
