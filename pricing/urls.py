@@ -1,5 +1,11 @@
-"""Pricing pages (localised): Market Radar, alerts."""
+"""Pricing pages (localised): Market Radar (`pricing:market-radar`) and alerts
+(`pricing:alerts`)."""
 
-from __future__ import annotations
+from django.urls import include, path
 
-urlpatterns: list = []
+app_name = "pricing"
+
+urlpatterns = [
+    path("", include("pricing.pages.market")),
+    path("", include("pricing.pages.alerts")),
+]

@@ -7,7 +7,15 @@ from django.utils.module_loading import import_string
 from pricing.sources.base import SourceAdapter
 
 # source name -> adapter class path
-ADAPTERS: dict[str, str] = {}
+ADAPTERS: dict[str, str] = {
+    "tcgplayer": "pricing.sources.tcgplayer.TcgplayerAdapter",
+    "cardmarket": "pricing.sources.cardmarket.CardmarketAdapter",
+    "scryfall": "pricing.sources.scryfall.ScryfallAdapter",
+    "ygoprodeck": "pricing.sources.ygoprodeck.YgoprodeckAdapter",
+    "cardtrader": "pricing.sources.cardtrader.CardtraderAdapter",
+    "pricecharting": "pricing.sources.pricecharting.PricechartingAdapter",
+    "ebay": "pricing.sources.ebay.EbayAdapter",
+}
 
 
 def register(source: str, path: str) -> None:

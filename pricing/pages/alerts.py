@@ -1,0 +1,5 @@
+"""Pricing pages: alerts."""
+
+from __future__ import annotations
+
+urlpatterns: list = []

@@ -1,0 +1,5 @@
+"""Pricing pages: market."""
+
+from __future__ import annotations
+
+urlpatterns: list = []

@@ -1,0 +1,5 @@
+"""Pricing tasks: alerts."""
+
+from __future__ import annotations
+
+__all__: list[str] = []

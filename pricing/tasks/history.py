@@ -1,0 +1,5 @@
+"""Pricing tasks: history."""
+
+from __future__ import annotations
+
+__all__: list[str] = []
