@@ -345,8 +345,8 @@ def _upsert_postgresql(rows: Sequence[PriceRow], synthetic: bool):  # noqa: ANN2
             cursor.execute(
                 "WITH up AS ("
                 f" INSERT INTO pricing_price AS p ({', '.join(_COLUMNS)},"
-                "  outlier_streak)"
-                f" SELECT {', '.join(_COLUMNS)}, 0 FROM pricing_ingest WHERE {where}"
+                "  outlier_streak, is_primary)"
+                f" SELECT {', '.join(_COLUMNS)}, 0, false FROM pricing_ingest WHERE {where}"
                 f" {_on_conflict(target, where)}"
                 " RETURNING p.id, p.card_id, p.sealed_product_id, p.outlier_streak,"
                 "  p.market_price, p.low_price, p.high_price, p.observations, p.recorded_at"
@@ -396,8 +396,9 @@ def _upsert_sqlite(rows: Sequence[PriceRow], synthetic: bool):  # noqa: ANN202
         for target, where in (("card_id", "card_id IS NOT NULL"),
                               ("sealed_product_id", "sealed_product_id IS NOT NULL")):
             cursor.execute(
-                f"INSERT INTO pricing_price AS p ({', '.join(_COLUMNS)}, outlier_streak)"
-                f" SELECT {', '.join(_COLUMNS)}, 0 FROM pricing_ingest WHERE {where}"
+                f"INSERT INTO pricing_price AS p ({', '.join(_COLUMNS)}, outlier_streak,"
+                " is_primary)"
+                f" SELECT {', '.join(_COLUMNS)}, 0, false FROM pricing_ingest WHERE {where}"
                 f" {_on_conflict(target, where)}")
         # Rows of this batch whose stored value is now the batch's: accepted.
         join = ("FROM pricing_ingest i JOIN pricing_price p ON"
