@@ -125,7 +125,9 @@ class RecordedHttpServer:
     """A local HTTP server that replays recorded payloads (tests never reach the internet).
 
     `routes[path]` is `(status, body, content_type)` or a list of them (served in turn, the last
-    one repeating); `path` may include the query string, which is tried first.
+    one repeating); `path` may include the query string, which is tried first. GET and POST are
+    served from the same routes; `requests` lists every path, `posts` every POST as
+    `(path, body)` and `headers` every request's headers, in order.
     """
 
     def __init__(self) -> None:
@@ -134,11 +136,19 @@ class RecordedHttpServer:
 
         self.routes: dict[str, object] = {}
         self.requests: list[str] = []
+        self.posts: list[tuple[str, bytes]] = []
+        self.headers: list[dict[str, str]] = []
         server = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802
+                length = int(self.headers.get("Content-Length") or 0)
+                server.posts.append((self.path, self.rfile.read(length)))
+                self.do_GET()
+
             def do_GET(self) -> None:  # noqa: N802
                 server.requests.append(self.path)
+                server.headers.append(dict(self.headers.items()))
                 route = server.routes.get(self.path) or server.routes.get(
                     self.path.split("?", 1)[0])
                 if isinstance(route, list):

@@ -49,21 +49,38 @@ class PoliteClient:
                 time.sleep(delay)
             self._last = time.monotonic()
 
-    def get(self, path: str, *, params: dict[str, Any] | None = None) -> requests.Response:
+    def get(self, path: str, *, params: dict[str, Any] | None = None,
+            headers: dict[str, str] | None = None) -> requests.Response:
+        return self._request("GET", path, params=params, headers=headers)
+
+    def post(self, path: str, *, data: dict[str, Any] | str | bytes | None = None,
+             json: Any = None, params: dict[str, Any] | None = None,
+             headers: dict[str, str] | None = None) -> requests.Response:
+        """POST with the same timeout, pacing, retries and backoff as `get`. Retried on
+        connection errors, 429 and 5xx, so use it only for idempotent requests (an OAuth
+        token exchange, a search)."""
+        return self._request("POST", path, params=params, data=data, json=json,
+                             headers=headers)
+
+    def _request(self, method: str, path: str, *, params: dict[str, Any] | None = None,
+                 data: dict[str, Any] | str | bytes | None = None, json: Any = None,
+                 headers: dict[str, str] | None = None) -> requests.Response:
         last_error: Exception | None = None
         for attempt in range(self.retries + 1):
             self._wait_turn()
             try:
-                response = self.session.get(self.url(path), params=params, timeout=self.timeout)
+                response = self.session.request(method, self.url(path), params=params,
+                                                data=data, json=json, headers=headers,
+                                                timeout=self.timeout)
             except requests.RequestException as exc:
                 last_error = exc
             else:
                 if response.status_code not in RETRY_STATUSES:
                     if response.status_code >= 400:
-                        raise SourceError(f"GET {response.url} answered HTTP "
+                        raise SourceError(f"{method} {response.url} answered HTTP "
                                           f"{response.status_code}")
                     return response
-                last_error = SourceError(f"GET {response.url} answered HTTP "
+                last_error = SourceError(f"{method} {response.url} answered HTTP "
                                          f"{response.status_code}")
                 retry_after = response.headers.get("Retry-After", "")
                 if retry_after.isdigit() and attempt < self.retries:
@@ -71,8 +88,8 @@ class PoliteClient:
                     continue
             if attempt < self.retries:
                 time.sleep(self.backoff * (2 ** attempt))
-        raise SourceError(f"GET {self.url(path)} failed after {self.retries + 1} attempts: "
-                          f"{last_error}")
+        raise SourceError(f"{method} {self.url(path)} failed after {self.retries + 1} "
+                          f"attempts: {last_error}")
 
     def get_json(self, path: str, *, params: dict[str, Any] | None = None) -> Any:
         response = self.get(path, params=params)
