@@ -20,6 +20,7 @@ from django.db import transaction
 from catalogue.demo import DEMO_STEPS
 from csm.models import PlatformSettings
 from csm.selectors import platform_settings_forget
+from pricing.demo import DEMO_STEPS as PRICING_DEMO_STEPS
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,8 @@ STEPS: list[Step] = [
     Step("site", _site),
     # the demo catalogue: every source of catalogue/demo_data/ through its real importer
     *(Step(name, load) for name, load in DEMO_STEPS),
+    # demo prices: the real TCGplayer history of the catalogue's Pokémon products
+    *(Step(name, load) for name, load in PRICING_DEMO_STEPS),
 ]
 
 
