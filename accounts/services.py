@@ -174,3 +174,10 @@ def user_purge_pending_deletions(*, now: datetime | None = None) -> int:
                 user.delete()
                 purged += 1
     return purged
+
+
+def user_alert_digest_set(*, user: User, enabled: bool) -> User:
+    """Opt in to (or out of) the daily price-alert digest email."""
+    User.objects.filter(pk=user.pk).update(alert_digest_opt_in=enabled)
+    user.alert_digest_opt_in = enabled
+    return user

@@ -179,6 +179,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accounts.tasks.accounts_purge_deleted",
         "schedule": crontab(minute=7),
     },
+    "price-alert-digests": {
+        "task": "pricing.tasks.alert_digests_send",
+        "schedule": crontab(hour=7, minute=0),
+    },
 }
 
 # --- Auth, sessions, CSRF ---

@@ -13,6 +13,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include("accounts.api.urls")),
     path("", include("csm.api.urls")),
+    path("", include("messaging.api.urls")),
     path("", include("pricing.api.urls")),
     # Last: the catalogue's /{tcg_slug}/… routes take any first path segment.
     path("", include("catalogue.api.urls")),
