@@ -21,7 +21,6 @@ Normalisation rules (also in docs/pricing.md):
 
 from __future__ import annotations
 
-import io
 import statistics
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -318,6 +317,9 @@ def _on_conflict(target: str, where: str) -> str:
 
 def _upsert_postgresql(rows: Sequence[PriceRow], synthetic: bool):  # noqa: ANN202
     with connection.cursor() as cursor:
+        # Scraped prices are re-fetchable: a crash may lose the last moments of a batch, never
+        # consistency, so the batch need not wait for its WAL flush.
+        cursor.execute("SET LOCAL synchronous_commit = off")
         cursor.execute(
             "CREATE TEMP TABLE IF NOT EXISTS pricing_ingest ("
             " card_id bigint, sealed_product_id bigint, source varchar(16),"
@@ -327,16 +329,12 @@ def _upsert_postgresql(rows: Sequence[PriceRow], synthetic: bool):  # noqa: ANN2
             " observations integer, recorded_at timestamptz, is_synthetic boolean"
             ") ON COMMIT DELETE ROWS")
         cursor.execute("TRUNCATE pricing_ingest")
-        buffer = io.StringIO()
-        for r in rows:
-            buffer.write("\t".join((
-                _copy(r.card_id), _copy(r.sealed_id), r.source, _copy_text(r.variant),
-                r.condition, _copy_text(r.language), _copy_text(r.grade), r.currency,
-                _copy(r.market), _copy(r.low), _copy(r.mid), _copy(r.high),
-                str(r.observations), r.recorded_at.isoformat(), "t" if synthetic else "f")))
-            buffer.write("\n")
         with cursor.copy(f"COPY pricing_ingest ({', '.join(_COLUMNS)}) FROM STDIN") as copy:
-            copy.write(buffer.getvalue())
+            write = copy.write_row
+            for r in rows:
+                write((r.card_id, r.sealed_id, r.source, r.variant, r.condition, r.language,
+                       r.grade, r.currency, r.market, r.low, r.mid, r.high, r.observations,
+                       r.recorded_at, synthetic))
         totals = {"written": 0, "outliers": 0}
         card_ids: set[int] = set()
         sealed_ids: set[int] = set()
@@ -359,23 +357,15 @@ def _upsert_postgresql(rows: Sequence[PriceRow], synthetic: bool):  # noqa: ANN2
                 "  market_price = excluded.market_price, low_price = excluded.low_price,"
                 "  high_price = excluded.high_price, observations = excluded.observations"
                 ")"
-                " SELECT outlier_streak = 0, array_agg(DISTINCT COALESCE(card_id,"
-                "  -sealed_product_id)), count(*) FROM up GROUP BY outlier_streak = 0")
-            for accepted, ids, count in cursor.fetchall():
-                totals["written" if accepted else "outliers"] += count
-                if accepted:
-                    for item in ids:
-                        (card_ids if item > 0 else sealed_ids).add(abs(item))
+                f" SELECT count(*) FILTER (WHERE outlier_streak = 0),"
+                f"  count(*) FILTER (WHERE outlier_streak > 0),"
+                f"  array_agg({target}) FILTER (WHERE outlier_streak = 0) FROM up")
+            written, outliers, ids = cursor.fetchone()
+            totals["written"] += written
+            totals["outliers"] += outliers
+            (card_ids if target == "card_id" else sealed_ids).update(ids or ())
     stale = len(rows) - totals["written"] - totals["outliers"]
     return totals["written"], totals["outliers"], stale, card_ids, sealed_ids
-
-
-def _copy(value: object) -> str:
-    return "\\N" if value is None else str(value)
-
-
-def _copy_text(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("\t", " ").replace("\n", " ")
 
 
 def _upsert_sqlite(rows: Sequence[PriceRow], synthetic: bool):  # noqa: ANN202

@@ -41,10 +41,13 @@ RAW = "raw"  # the grade segment of ungraded cards; graded ones are e.g. psa_10,
 class Price(models.Model):
     """The current price for one key. Exactly one of `card` / `sealed_product` is set."""
 
+    # No single-column indexes: the partial unique keys below start with these columns, and
+    # every index would turn the refresh's in-place (HOT) updates into index writes.
     card = models.ForeignKey("catalogue.Card", on_delete=models.CASCADE, null=True, blank=True,
-                             related_name="prices")
+                             related_name="prices", db_index=False)
     sealed_product = models.ForeignKey("catalogue.SealedProduct", on_delete=models.CASCADE,
-                                       null=True, blank=True, related_name="prices")
+                                       null=True, blank=True, related_name="prices",
+                                       db_index=False)
     source = models.CharField(_("source"), max_length=16, choices=Source.choices)
     variant = models.CharField(
         _("variant"), max_length=32, default="normal",
@@ -97,8 +100,6 @@ class Price(models.Model):
                                    name="pricing_price_market_positive"),
         ]
         indexes = [
-            models.Index(fields=["source", "-recorded_at"]),
-            models.Index(fields=["-recorded_at"]),
             models.Index(fields=["card"], condition=Q(is_primary=True),
                          name="pricing_price_primary"),
         ]
@@ -111,7 +112,8 @@ class Price(models.Model):
 class PriceSnapshot(models.Model):
     """A price row's value on one day (the last accepted value of that day)."""
 
-    price = models.ForeignKey(Price, on_delete=models.CASCADE, related_name="snapshots")
+    price = models.ForeignKey(Price, on_delete=models.CASCADE, related_name="snapshots",
+                              db_index=False)  # the (price, date) key serves lookups
     date = models.DateField(_("date"))
     market_price = models.DecimalField(_("market price"), **MONEY, null=True, blank=True)
     low_price = models.DecimalField(_("low price"), **MONEY, null=True, blank=True)
@@ -124,7 +126,6 @@ class PriceSnapshot(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["price", "date"], name="pricing_snapshot_day"),
         ]
-        indexes = [models.Index(fields=["date"])]
 
     def __str__(self) -> str:
         return f"{self.date}: {self.market_price}"
