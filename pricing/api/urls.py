@@ -7,4 +7,5 @@ urlpatterns = [
     path("", include("pricing.api.market")),
     path("", include("pricing.api.intelligence")),
     path("", include("pricing.api.alerts")),
+    path("", include("pricing.api.predictions")),
 ]
