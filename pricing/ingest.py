@@ -341,7 +341,7 @@ def _upsert_postgresql(rows: Sequence[PriceRow], synthetic: bool):  # noqa: ANN2
         for target, where in (("card_id", "card_id IS NOT NULL"),
                               ("sealed_product_id", "sealed_product_id IS NOT NULL")):
             cursor.execute(
-                "WITH up AS ("
+                "WITH up AS ("  # noqa: S608 (SQL from constants only)
                 f" INSERT INTO pricing_price AS p ({', '.join(_COLUMNS)},"
                 "  outlier_streak, is_primary)"
                 f" SELECT {', '.join(_COLUMNS)}, 0, false FROM pricing_ingest WHERE {where}"
@@ -357,8 +357,8 @@ def _upsert_postgresql(rows: Sequence[PriceRow], synthetic: bool):  # noqa: ANN2
                 "  market_price = excluded.market_price, low_price = excluded.low_price,"
                 "  high_price = excluded.high_price, observations = excluded.observations"
                 ")"
-                f" SELECT count(*) FILTER (WHERE outlier_streak = 0),"
-                f"  count(*) FILTER (WHERE outlier_streak > 0),"
+                " SELECT count(*) FILTER (WHERE outlier_streak = 0),"
+                "  count(*) FILTER (WHERE outlier_streak > 0),"
                 f"  array_agg({target}) FILTER (WHERE outlier_streak = 0) FROM up")
             written, outliers, ids = cursor.fetchone()
             totals["written"] += written
@@ -378,7 +378,7 @@ def _upsert_sqlite(rows: Sequence[PriceRow], synthetic: bool):  # noqa: ANN202
             " observations integer, recorded_at datetime, is_synthetic bool)")
         cursor.execute("DELETE FROM pricing_ingest")
         cursor.executemany(
-            f"INSERT INTO pricing_ingest ({', '.join(_COLUMNS)}) VALUES"
+            f"INSERT INTO pricing_ingest ({', '.join(_COLUMNS)}) VALUES"  # noqa: S608
             f" ({', '.join(['%s'] * len(_COLUMNS))})",
             [(r.card_id, r.sealed_id, r.source, r.variant, r.condition, r.language, r.grade,
               r.currency, _dec(r.market), _dec(r.low), _dec(r.mid), _dec(r.high),
@@ -386,7 +386,7 @@ def _upsert_sqlite(rows: Sequence[PriceRow], synthetic: bool):  # noqa: ANN202
         for target, where in (("card_id", "card_id IS NOT NULL"),
                               ("sealed_product_id", "sealed_product_id IS NOT NULL")):
             cursor.execute(
-                f"INSERT INTO pricing_price AS p ({', '.join(_COLUMNS)}, outlier_streak,"
+                f"INSERT INTO pricing_price AS p ({', '.join(_COLUMNS)}, outlier_streak,"  # noqa: S608
                 " is_primary)"
                 f" SELECT {', '.join(_COLUMNS)}, 0, false FROM pricing_ingest WHERE {where}"
                 f" {_on_conflict(target, where)}")
