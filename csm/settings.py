@@ -318,6 +318,22 @@ CSM_ANON_RATE_PER_MINUTE = env_int("CSM_ANON_RATE_PER_MINUTE", 30)
 # Namespace of the quota counters in Redis (lets several deployments share one Redis).
 CSM_QUOTA_PREFIX = env_str("CSM_QUOTA_PREFIX", "csm")
 
+# Price sources B (pricing.sources.cardtrader / pricecharting / ebay): credentials and base
+# URLs (tests point the URLs at a local server). A source without credentials is skipped.
+CARDTRADER_API_TOKEN = env_str("CARDTRADER_API_TOKEN")
+PRICING_CARDTRADER_URL = env_str("PRICING_CARDTRADER_URL", "https://api.cardtrader.com/api/v2")
+PRICECHARTING_API_TOKEN = env_str("PRICECHARTING_API_TOKEN")
+PRICING_PRICECHARTING_URL = env_str("PRICING_PRICECHARTING_URL", "https://www.pricecharting.com")
+EBAY_APP_ID = env_str("EBAY_APP_ID")
+EBAY_CERT_ID = env_str("EBAY_CERT_ID")
+PRICING_EBAY_URL = env_str("PRICING_EBAY_URL", "https://api.ebay.com")
+# Sold items through the Marketplace Insights API (a limited-release API: enable it only
+# when eBay granted the keyset its scope).
+EBAY_MARKETPLACE_INSIGHTS = env_bool("EBAY_MARKETPLACE_INSIGHTS", False)
+# eBay is rate-limited: each run searches the N most valuable cards of each of these games.
+PRICING_EBAY_TOP_N = env_int("PRICING_EBAY_TOP_N", 50)
+PRICING_EBAY_TCGS = env_list("PRICING_EBAY_TCGS", ["pokemon"])
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
