@@ -183,6 +183,33 @@ CELERY_BEAT_SCHEDULE = {
         "task": "pricing.tasks.alert_digests_send",
         "schedule": crontab(hour=7, minute=0),
     },
+    # Prices (pricing.tasks.scrape): the outlier guard's medians first, then each source
+    # daily before the 07:00 alert digest; the ECB publishes its rates around 16:00 CET, so
+    # 15:30 UTC is after publication in winter (16:30 CET) and summer (17:30 CEST).
+    "price-reference-refresh": {
+        "task": "pricing.tasks.price_reference_refresh",
+        "schedule": crontab(hour=2, minute=30),
+    },
+    "price-scrape-scryfall": {
+        "task": "pricing.tasks.source_scrape", "args": ("scryfall",),
+        "schedule": crontab(hour=3, minute=0),
+    },
+    "price-scrape-ygoprodeck": {
+        "task": "pricing.tasks.source_scrape", "args": ("ygoprodeck",),
+        "schedule": crontab(hour=3, minute=30),
+    },
+    "price-scrape-tcgplayer": {
+        "task": "pricing.tasks.source_scrape", "args": ("tcgplayer",),
+        "schedule": crontab(hour=4, minute=0),
+    },
+    "price-scrape-cardmarket": {
+        "task": "pricing.tasks.source_scrape", "args": ("cardmarket",),
+        "schedule": crontab(hour=4, minute=30),
+    },
+    "fx-rates-fetch": {
+        "task": "pricing.tasks.fx_rates_fetch",
+        "schedule": crontab(hour=15, minute=30),
+    },
 }
 
 # --- Auth, sessions, CSRF ---
@@ -333,6 +360,19 @@ EBAY_MARKETPLACE_INSIGHTS = env_bool("EBAY_MARKETPLACE_INSIGHTS", False)
 # eBay is rate-limited: each run searches the N most valuable cards of each of these games.
 PRICING_EBAY_TOP_N = env_int("PRICING_EBAY_TOP_N", 50)
 PRICING_EBAY_TCGS = env_list("PRICING_EBAY_TCGS", ["pokemon"])
+
+# Price sources A (pricing.sources.tcgplayer / cardmarket / scryfall / ygoprodeck, FX from
+# the ECB): base URLs (tests point them at a local server). None needs credentials.
+PRICING_POKEMONTCG_URL = env_str("PRICING_POKEMONTCG_URL", "https://api.pokemontcg.io/v2")
+POKEMONTCG_API_KEY = env_str("POKEMONTCG_API_KEY")  # optional: higher rate limits
+PRICING_CARDMARKET_URL = env_str(
+    "PRICING_CARDMARKET_URL", "https://downloads.s3.cardmarket.com/productCatalog/priceGuide")
+# Cardmarket game ids whose price guide is read (1 = Magic: the catalogue's Cardmarket ids
+# come from MTGJSON); e.g. "1,3,6" adds Yu-Gi-Oh! and Pokémon.
+PRICING_CARDMARKET_GAMES = env_list("PRICING_CARDMARKET_GAMES", ["1"])
+PRICING_SCRYFALL_URL = env_str("PRICING_SCRYFALL_URL", "https://api.scryfall.com")
+PRICING_YGOPRODECK_URL = env_str("PRICING_YGOPRODECK_URL", "https://db.ygoprodeck.com/api/v7")
+PRICING_ECB_URL = env_str("PRICING_ECB_URL", "https://www.ecb.europa.eu/stats/eurofxref")
 
 LOGGING = {
     "version": 1,
