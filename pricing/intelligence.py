@@ -75,12 +75,13 @@ PRINTINGS = (UNLIMITED, FIRST_EDITION)
 CONDITIONS = ("NM", "LP", "MP", "HP", "DMG")
 
 # Segment language -> the codes sources store for it (Cardmarket/CardTrader style codes;
-# some sources say "ja"/"kr" where we say "jp"/"ko").
+# Scryfall says "ja", "zhs", "zht" and CardTrader "kr" where we say "jp", "zh", "zh-tw", "ko").
 LANGUAGE_FORMS: dict[str, frozenset[str]] = {
     "en": frozenset({"en"}), "de": frozenset({"de"}), "fr": frozenset({"fr"}),
     "it": frozenset({"it"}), "es": frozenset({"es"}), "pt": frozenset({"pt"}),
     "jp": frozenset({"jp", "ja"}), "ko": frozenset({"ko", "kr"}),
-    "zh": frozenset({"zh", "zh-cn", "zh-hans", "cn"}), "zh-tw": frozenset({"zh-tw", "zh-hant"}),
+    "zh": frozenset({"zh", "zh-cn", "zh-hans", "zhs"}),
+    "zh-tw": frozenset({"zh-tw", "zh-hant", "zht"}),
     "ru": frozenset({"ru"}), "nl": frozenset({"nl"}), "pl": frozenset({"pl"}),
 }
 LANGUAGE_ALIASES: dict[str, str] = {form: lang for lang, forms in LANGUAGE_FORMS.items()
@@ -777,7 +778,8 @@ def listings_search_qs(*, q: str | None = None, source: str | None = None,
                        ) -> QuerySet[SourceListing]:
     """Raw listings of every card, cheapest (in EUR) first; `q` is a card-name substring
     (case-insensitive; the trigram index on UPPER(name) serves it on PostgreSQL). A listing
-    in a currency without an FX rate has price_eur NULL and fails any price bound."""
+    in a currency without an FX rate has price_eur NULL and fails any price bound. Annotate
+    the page (not the count) with the card name."""
     listings = SourceListing.objects.all()
     if q:
         # UPPER() on both sides, as the database folds case (SQLite: ASCII letters only).
@@ -792,8 +794,7 @@ def listings_search_qs(*, q: str | None = None, source: str | None = None,
     if foil_status:
         listings = listings.filter(finish=foil_status)
     listings = listings.annotate(
-        price_eur=price_eur_expression("price", multipliers or eur_multipliers()),
-        card_name=F("card__name"))
+        price_eur=price_eur_expression("price", multipliers or eur_multipliers()))
     if min_price_eur is not None:
         listings = listings.filter(price_eur__gte=min_price_eur)
     if max_price_eur is not None:

@@ -9,6 +9,7 @@ import re
 from decimal import Decimal
 from typing import Any
 
+from django.db.models import F
 from django.urls import re_path
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -107,9 +108,9 @@ class SearchQuery(serializers.Serializer):
 
 
 class FxQuery(serializers.Serializer):
-    from_currency = serializers.CharField(required=False, default="USD",
+    from_currency = serializers.CharField(required=False, default="USD", allow_blank=True,
                                           help_text="ISO 4217, default USD")
-    to_currency = serializers.CharField(required=False, default="EUR",
+    to_currency = serializers.CharField(required=False, default="EUR", allow_blank=True,
                                         help_text="ISO 4217, default EUR")
 
 
@@ -445,7 +446,8 @@ class CardSourcesView(APIView):
         items: list[dict[str, Any]] = []
         if offset < n_listings:
             items += [_listing_entry(item, convert(item.price, item.currency, "EUR"))
-                      for item in listings[offset:offset + limit]]
+                      for item in listings.annotate(card_name=F("card__name"))[
+                     offset:offset + limit]]
         remaining = limit - len(items)
         if remaining > 0 and offset + len(items) < n_listings + n_rows:
             start = max(0, offset - n_listings)
@@ -482,7 +484,8 @@ class SearchView(APIView):
         items = [{**_listing_entry(item, None if item.price_eur is None
                                    else pi.cents(Decimal(item.price_eur))),
                   "card_id": item.card_id, "card_name": item.card_name}
-                 for item in listings[offset:offset + limit]]
+                 for item in listings.annotate(card_name=F("card__name"))[
+                     offset:offset + limit]]
         return Response({"items": SearchItemOut(items, many=True).data, "total": total,
                          "limit": limit, "offset": offset})
 
@@ -532,10 +535,11 @@ class FxRateView(APIView):
         if errors:
             raise UnprocessableEntity(errors)
         source, target = params["from_currency"].upper(), params["to_currency"].upper()
-        rate = fx_rate(source, target)
+        # A code without an ECB rate is unknown to us, even converted into itself.
+        missing = [code for code in dict.fromkeys((source, target))
+                   if code != "EUR" and fx_rate(code, "EUR") is None]
+        rate = None if missing else fx_rate(source, target)
         if rate is None:
-            missing = [code for code in dict.fromkeys((source, target))
-                       if fx_rate(code, "EUR") is None]
             raise NotFound(_("No FX rate for %(currencies)s")
                            % {"currencies": ", ".join(missing)})
         return Response(FxRateOut({"from_currency": source, "to_currency": target,
