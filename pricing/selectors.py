@@ -57,7 +57,9 @@ PRICE_FIELDS = ("id", "card_id", "sealed_product_id", "source", "variant", "cond
 
 
 def _rank(field: str, order: Sequence[str]) -> Case:
-    return Case(*(When(**{field: value}, then=Value(index)) for index, value in enumerate(order)),
+    # Q(): `condition` is also When()'s own keyword.
+    return Case(*(When(Q(**{field: value}), then=Value(index))
+                  for index, value in enumerate(order)),
                 default=Value(len(order)), output_field=IntegerField())
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
@@ -14,29 +13,9 @@ from catalogue.tests.factories import CardFactory, SealedProductFactory
 from pricing.ingest import Quote, prices_ingest
 from pricing.models import FxRate, Price
 from pricing.summaries import price_summaries_refresh
+from pricing.tests.book import history, put
 
 pytestmark = pytest.mark.django_db
-
-
-def at(days_ago: int) -> datetime:
-    """Noon UTC `days_ago` days before today (never in the future)."""
-    day = timezone.now().date() - timedelta(days=days_ago)
-    return min(datetime.combine(day, time(12), tzinfo=UTC), timezone.now())
-
-
-def put(item: Card | SealedProduct, source: str, market: str, *, days_ago: int = 0,
-        **kw: object) -> None:
-    kind = "card_id" if isinstance(item, Card) else "sealed_id"
-    result = prices_ingest(source=source, quotes=[Quote(
-        ref=(kind, item.pk), currency=kw.pop("currency", "USD"), market=Decimal(market),
-        recorded_at=at(days_ago), **kw)])
-    assert result.written == 1, result.errors
-
-
-def history(card: Card, source: str, prices: dict[int, str], **kw: object) -> None:
-    """prices: {days_ago: market}, written oldest first."""
-    for days_ago, market in sorted(prices.items(), reverse=True):
-        put(card, source, market, days_ago=days_ago, **kw)
 
 
 def refresh(*cards: Card, sealed: tuple = ()) -> None:
