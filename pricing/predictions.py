@@ -7,8 +7,10 @@ whenever it has at least as many points as that choice. Ties after that go to th
 then to the lowest id.
 
 The model. scikit-learn's `LinearRegression` (ordinary least squares) on (day, market price)
-over the `WINDOW_DAYS` days ending at the series' latest point (`as_of`). The horizon counts
-from `as_of` — today for a card priced daily; a stale series says so in `notes`.
+over the window ending at the series' latest point (`as_of`): twice the horizon, at least 30
+and at most 365 days (`window_for`; the walk-forward backtest on the real TCGplayer history
+found short windows best for short horizons and long ones for long horizons). The horizon
+counts from `as_of` — today for a card priced daily; a stale series says so in `notes`.
 - confidence by points used: low < 10, medium 10–19, high ≥ 20;
 - trend by the fitted slope over 30 days relative to the window's mean price: rising at
   ≥ +2 %, falling at ≤ −2 %, stable in between;
@@ -41,7 +43,8 @@ from sklearn.linear_model import LinearRegression
 from catalogue.models import Card
 from pricing.models import RAW, Condition, Price, PriceSnapshot, Source
 
-WINDOW_DAYS = 365
+WINDOW_MIN_DAYS = 30
+WINDOW_MAX_DAYS = 365
 MIN_POINTS = 3
 DAYS_AHEAD_DEFAULT = 30
 DAYS_AHEAD_MIN = 7
@@ -140,17 +143,20 @@ def _snapshots_of(candidates: QuerySet[Price]) -> QuerySet:
             .order_by("price_id", "date").values_list(*_SERIES_FIELDS))
 
 
-def card_reference_series(*, card_id: int, window: int | None = WINDOW_DAYS) -> Series | None:
+def card_reference_series(*, card_id: int,
+                          window: int | None = WINDOW_MAX_DAYS) -> Series | None:
     """The card's reference series within `window` days of its latest point (one query)."""
     rows = _snapshots_of(reference_candidates().filter(card_id=card_id))
     windowed = [series.window(window) for series in _group_series(rows)]
     return choose_reference(windowed)
 
 
-def reference_series_by_card(*, card_ids: Sequence[int],
-                             window: int | None = None) -> dict[int, Series]:
-    """Reference series of many cards (one query); cards without history are left out."""
-    rows = _snapshots_of(reference_candidates().filter(card_id__in=list(card_ids)))
+def reference_series_by_card(*, card_ids: Sequence[int], window: int | None = None,
+                             candidates: QuerySet[Price] | None = None) -> dict[int, Series]:
+    """Reference series of many cards (one query); cards without history are left out.
+    `candidates` narrows `reference_candidates()` (e.g. without synthetic rows)."""
+    candidates = reference_candidates() if candidates is None else candidates
+    rows = _snapshots_of(candidates.filter(card_id__in=list(card_ids)))
     by_card: dict[int, list[Series]] = defaultdict(list)
     for series in _group_series(rows.iterator(chunk_size=5000)):
         by_card[series.card_id].append(series.window(window))
@@ -159,6 +165,11 @@ def reference_series_by_card(*, card_ids: Sequence[int],
 
 
 # --- The model -------------------------------------------------------------------------------
+
+
+def window_for(days_ahead: int) -> int:
+    """Training window for a horizon: twice the horizon within [30, 365] days."""
+    return min(WINDOW_MAX_DAYS, max(WINDOW_MIN_DAYS, 2 * days_ahead))
 
 
 def fit_line(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
@@ -228,16 +239,20 @@ class Forecast:
     source: str | None = None
     variant: str | None = None
     currency: str | None = None
+    window_days: int | None = None
     reason: str | None = None
     notes: list[str] = field(default_factory=list)
 
 
 def forecast(series: Series | None, *, days_ahead: int, today: date) -> Forecast:
-    """Fit the series (already windowed) and extrapolate `days_ahead` days past its latest
-    point."""
+    """Fit the series over `window_for(days_ahead)` days and extrapolate `days_ahead` days
+    past its latest point."""
+    window = window_for(days_ahead)
+    series = series.window(window) if series is not None else None
     if series is None or len(series.dates) < MIN_POINTS:
         points = len(series.dates) if series else 0
         return Forecast(
+            window_days=window,
             data_points=points, current_price=series.prices[-1] if points else None,
             as_of=series.as_of if series else None,
             source=series.source if points else None, variant=series.variant if points else None,
@@ -265,12 +280,12 @@ def forecast(series: Series | None, *, days_ahead: int, today: date) -> Forecast
         trend=trend_for(slope, float(y.mean())), slope_per_day=round(slope, 4),
         future_points=[(as_of + timedelta(days=day), money(value)) for day, value in raw_future],
         as_of=as_of, source=series.source, variant=series.variant, currency=series.currency,
-        notes=notes)
+        window_days=window, notes=notes)
 
 
 def card_forecast(*, card: Card, days_ahead: int = DAYS_AHEAD_DEFAULT,
                   today: date | None = None) -> Forecast:
-    series = card_reference_series(card_id=card.pk)
+    series = card_reference_series(card_id=card.pk, window=window_for(days_ahead))
     return forecast(series, days_ahead=days_ahead, today=today or timezone.now().date())
 
 
@@ -303,12 +318,12 @@ def _aggregates_sql(candidates_sql: str) -> str:
         " JOIN pricing_pricesnapshot c ON c.price_id = a.price_id AND c.date = l.d")
 
 
-def _series_sums() -> list[tuple]:
+def _series_sums(window: int) -> list[tuple]:
     """Per candidate series with ≥ MIN_POINTS points in its window: ids, least-squares sums
     (x in days relative to the latest point), latest date and price, currency."""
     cand_sql, cand_params = reference_candidates().values("id").query.sql_with_params()
     with connection.cursor() as cursor:
-        cursor.execute(_aggregates_sql(cand_sql), [*cand_params, WINDOW_DAYS, MIN_POINTS])
+        cursor.execute(_aggregates_sql(cand_sql), [*cand_params, window, MIN_POINTS])
         return cursor.fetchall()
 
 
@@ -316,10 +331,10 @@ def trending_compute(*, days_ahead: int = TRENDING_DAYS_AHEAD, keep: int = TREND
                      today: date | None = None) -> dict[str, Any]:
     """Every card's forecast at `days_ahead`, vectorised; the `keep` rising cards with the
     largest positive predicted change, best first. Two queries."""
-    rows = _series_sums()
     computed_at = timezone.now()
+    rows = _series_sums(window_for(days_ahead))
     empty = {"items": [], "total": 0, "cards_considered": 0, "days_ahead": days_ahead,
-             "computed_at": computed_at}
+             "window_days": window_for(days_ahead), "computed_at": computed_at}
     if not rows:
         return empty
     price_id = np.array([r[0] for r in rows], dtype=np.int64)
@@ -416,7 +431,7 @@ class HorizonScore:
 
 
 def walk_forward(days: np.ndarray, prices: np.ndarray, *, horizons: Sequence[int],
-                 step: int = 7, window: int | None = WINDOW_DAYS, min_train: int = MIN_POINTS,
+                 step: int = 7, window: int | None, min_train: int = MIN_POINTS,
                  tolerance: int = 3) -> dict[int, tuple[np.ndarray, np.ndarray]]:
     """Walk-forward errors of one series: at cut points t (the first point of every `step`-day
     block with at least `min_train` points in its window), fit the points of (t − window, t],

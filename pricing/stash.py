@@ -203,7 +203,7 @@ def agreement_component(prices: list[dict[str, Any]], reference: Series | None) 
     details: dict[str, Any] = {"currency": AGREEMENT_CURRENCY, "variant": variant,
                                "prices": compared, "spread_pct": None}
     if len(compared) < 2:
-        if no_rate:
+        if no_rate and len(by_finish[variant]) >= 2:
             return Component(None, details, _("no FX rate for %(currencies)s")
                              % {"currencies": ", ".join(sorted(set(no_rate)))})
         return Component(None, details, _("fewer than two sources price this card (raw, NM)"))

@@ -68,7 +68,8 @@ class PredictionOut(serializers.Serializer):
     source = serializers.CharField(allow_null=True)
     variant = serializers.CharField(allow_null=True)
     currency = serializers.CharField(allow_null=True)
-    window_days = serializers.IntegerField()
+    window_days = serializers.IntegerField(
+        help_text="Days of history fitted: twice the horizon, within 30–365.")
     reason = serializers.CharField(allow_null=True,
                                    help_text="Why there is no forecast (null when there is).")
     notes = serializers.ListField(child=serializers.CharField())
@@ -96,6 +97,7 @@ class TrendingOut(serializers.Serializer):
     total = serializers.IntegerField(help_text="Rising cards with a positive forecast.")
     limit = serializers.IntegerField()
     days_ahead = serializers.IntegerField()
+    window_days = serializers.IntegerField()
     cards_considered = serializers.IntegerField(
         help_text="Cards with at least 3 daily prices in their window.")
     computed_at = serializers.DateTimeField()
@@ -180,7 +182,7 @@ def _prediction_body(card: Any, result: predictions.Forecast, days_ahead: int) -
         "future_points": [{"date": d, "price": p} for d, p in result.future_points],
         "days_ahead": days_ahead, "as_of": result.as_of, "source": result.source,
         "variant": result.variant, "currency": result.currency,
-        "window_days": predictions.WINDOW_DAYS, "reason": result.reason, "notes": result.notes,
+        "window_days": result.window_days, "reason": result.reason, "notes": result.notes,
     }
 
 
@@ -189,9 +191,9 @@ class PredictView(APIView):
         tags=["Predictions"], summary="Forecast a card's price 30d ahead",
         operation_id="cards_predict",
         description="Least-squares line (scikit-learn LinearRegression) through the card's "
-                    "reference series over the 365 days ending at its latest price; the "
-                    "horizon counts from that price. With fewer than 3 daily prices the "
-                    "forecast fields are null and `reason` says why.",
+                    "reference series over `window_days` (twice the horizon, 30–365) ending "
+                    "at its latest price; the horizon counts from that price. With fewer "
+                    "than 3 daily prices the forecast fields are null and `reason` says why.",
         parameters=[PredictQuery],
         responses={200: PredictionOut, 404: NOT_FOUND, 422: INVALID})
     def get(self, request: Request, card_id: str) -> Response:
