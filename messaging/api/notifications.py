@@ -33,14 +33,14 @@ class NotificationOut(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class UnreadCountOut(serializers.Serializer):
+class FeedUnreadCountOut(serializers.Serializer):
     count = serializers.IntegerField(help_text="Unread items of every kind.")
     by_kind = serializers.DictField(child=serializers.IntegerField(),
                                     help_text="Unread items per kind (kinds with none are "
                                               "left out).")
 
 
-class MarkedOut(serializers.Serializer):
+class FeedMarkedOut(serializers.Serializer):
     marked = serializers.IntegerField(help_text="How many were unread.")
 
 
@@ -65,7 +65,7 @@ class FeedUnreadCountView(APIView):
 
     @extend_schema(tags=TAGS, summary="Unified badge count",
                    operation_id="notifications_feed_unread_count",
-                   responses={200: UnreadCountOut, 401: UNAUTHENTICATED})
+                   responses={200: FeedUnreadCountOut, 401: UNAUTHENTICATED})
     def get(self, request: Request) -> Response:
         by_kind = notification_unread_counts(user=request.user)
         return Response({"count": sum(by_kind.values()), "by_kind": by_kind})
@@ -91,7 +91,7 @@ class FeedReadAllView(APIView):
     @extend_schema(tags=TAGS, summary="Mark all read",
                    operation_id="notifications_feed_read_all", request=None,
                    description="Triggered alerts are marked read too.",
-                   responses={200: MarkedOut, 401: UNAUTHENTICATED})
+                   responses={200: FeedMarkedOut, 401: UNAUTHENTICATED})
     def post(self, request: Request) -> Response:
         return Response({"marked": notification_mark_all_read(user=request.user)})
 

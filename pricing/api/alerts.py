@@ -42,9 +42,9 @@ ID = r"\d{1,18}"
 # --- Input ------------------------------------------------------------------------------------
 
 
-class StrictFloatField(serializers.FloatField):
+class FloatField(serializers.FloatField):
     """A finite JSON number (or numeric string); `true`/`false`, NaN and infinities are not
-    prices."""
+    prices. (Keeps DRF's class name: the 422 `type` is looked up by it.)"""
 
     def to_internal_value(self, data: Any) -> float:
         if isinstance(data, bool):
@@ -57,7 +57,7 @@ class StrictFloatField(serializers.FloatField):
 
 class AlertCreateIn(serializers.Serializer):
     card_id = id_field()
-    target_price = StrictFloatField(max_value=float(MAX_TARGET),
+    target_price = FloatField(max_value=float(MAX_TARGET),
                                     help_text="Greater than 0, in `currency`; rounded to cents.")
     condition = serializers.ChoiceField(choices=PriceAlert.Direction.values,
                                         default=PriceAlert.Direction.BELOW,
@@ -97,11 +97,11 @@ class AlertNotificationOut(AlertOut):
         return alert.read_at is not None
 
 
-class CountOut(serializers.Serializer):
+class AlertCountOut(serializers.Serializer):
     count = serializers.IntegerField()
 
 
-class MarkedOut(serializers.Serializer):
+class AlertsMarkedOut(serializers.Serializer):
     marked = serializers.IntegerField(help_text="How many were unread.")
 
 
@@ -186,7 +186,7 @@ class AlertUnreadCountView(APIView):
 
     @extend_schema(tags=TAGS, summary="Unread triggered alerts badge count",
                    operation_id="alerts_unread_count",
-                   responses={200: CountOut, 401: UNAUTHENTICATED})
+                   responses={200: AlertCountOut, 401: UNAUTHENTICATED})
     def get(self, request: Request) -> Response:
         return Response({"count": service.alert_unread_count(user=request.user)})
 
@@ -223,7 +223,7 @@ class AlertNotificationReadAllView(APIView):
     @extend_schema(tags=["Notifications"], summary="Mark all triggered alerts read",
                    operation_id="notifications_alerts_read_all", request=None,
                    description="Also marks their items in the unified feed read.",
-                   responses={200: MarkedOut, 401: UNAUTHENTICATED})
+                   responses={200: AlertsMarkedOut, 401: UNAUTHENTICATED})
     def post(self, request: Request) -> Response:
         return Response({"marked": service.alerts_mark_read(user=request.user)})
 

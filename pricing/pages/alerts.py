@@ -191,4 +191,5 @@ def alerts(request: HttpRequest) -> HttpResponse:
     return render(request, "pricing/alerts.html", context)
 
 
-urlpatterns = [path("alerts/", alerts, name="alerts")]
+# `alerts` too (as the API writes the path), so a browser asking for `/alerts` is sent here.
+urlpatterns = [path("alerts/", alerts, name="alerts"), path("alerts", alerts)]
