@@ -327,8 +327,8 @@ def _series_sums(window: int) -> list[tuple]:
         return cursor.fetchall()
 
 
-def trending_compute(*, days_ahead: int = TRENDING_DAYS_AHEAD, keep: int = TRENDING_MAX,
-                     today: date | None = None) -> dict[str, Any]:
+def trending_compute(*, days_ahead: int = TRENDING_DAYS_AHEAD,
+                     keep: int = TRENDING_MAX) -> dict[str, Any]:
     """Every card's forecast at `days_ahead`, vectorised; the `keep` rising cards with the
     largest positive predicted change, best first. Two queries."""
     computed_at = timezone.now()
