@@ -2,6 +2,7 @@
 
 Other parts of the pricing app import from here; the public names are stable:
 `SOURCE_PREFERENCE`, `HISTORY_DAYS`, `TREND_PERIODS`, `card_price_book`, `card_price_books`,
+`card_detail_prices`,
 `card_price_list_qs`, `card_price_get`, `card_chart_snapshots`, `card_snapshot_range`,
 `reference_series`, `series_points`, `change_pct`, `volatility`, `trend`,
 `card_price_analysis`, `card_price_trend`, `sealed_price_history`.
@@ -80,15 +81,22 @@ def _book_ordered(prices: QuerySet[Price]) -> QuerySet[Price]:
 # --- Current prices ---------------------------------------------------------------------------
 
 
-def card_price_books(*, card_ids: Iterable[int]) -> dict[int, list[dict[str, Any]]]:
-    """Every current price row of these cards (one query), each card's rows in book order."""
+# What the card detail's `prices` list shows of each row.
+CARD_DETAIL_FIELDS = ("card_id", "source", "market_price", "currency", "variant", "condition",
+                      "language", "grade")
+
+
+def card_price_books(*, card_ids: Iterable[int], fields: Sequence[str] = PRICE_FIELDS
+                     ) -> dict[int, list[dict[str, Any]]]:
+    """Every current price row of these cards (one query), each card's rows in book order;
+    `fields` (which must include card_id) narrows the columns read."""
     ids = list(card_ids)
     books: dict[int, list[dict[str, Any]]] = {card_id: [] for card_id in ids}
     if not ids:
         return books
     prices = Price.objects.filter(card_id=ids[0]) if len(ids) == 1 else \
         Price.objects.filter(card_id__in=ids)
-    for row in _book_ordered(prices).values(*PRICE_FIELDS):
+    for row in _book_ordered(prices).values(*fields):
         books[row["card_id"]].append(row)
     return books
 
@@ -97,6 +105,18 @@ def card_price_book(*, card_id: int) -> list[dict[str, Any]]:
     """The card's current price book: one entry per price row (every source, variant,
     condition, language and grade), raw NM rows first."""
     return card_price_books(card_ids=[card_id])[card_id]
+
+
+def card_detail_prices(*, card_ids: Iterable[int]) -> dict[int, list[dict[str, Any]]]:
+    """The card detail's `prices` entries of these cards (one query): every current row as
+    source, market_price (a number), currency, variant, condition, language and grade."""
+    return {card_id: [
+        {"source": row["source"],
+         "market_price": None if row["market_price"] is None else float(row["market_price"]),
+         "currency": row["currency"], "variant": row["variant"], "condition": row["condition"],
+         "language": row["language"], "grade": row["grade"]} for row in rows]
+        for card_id, rows in card_price_books(card_ids=card_ids,
+                                              fields=CARD_DETAIL_FIELDS).items()}
 
 
 def card_price_list_qs(*, card_id: int, source: str | None = None,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from catalogue.models import TCG, Card, CardSet, SealedProduct
@@ -156,6 +157,27 @@ class PriceOut(serializers.Serializer):
     market_price = serializers.FloatField()
     currency = serializers.CharField()
     variant = serializers.CharField()
+    condition = serializers.CharField(help_text="NM, LP, MP, HP or DMG.")
+    language = serializers.CharField()
+    grade = serializers.CharField(help_text="`raw`, or the grading company and grade "
+                                            "(`psa_10`, `bgs_9_5`, …).")
+
+
+def _detail_prices(card_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    from pricing.selectors import card_detail_prices  # pricing builds on the catalogue
+
+    return card_detail_prices(card_ids=card_ids)
+
+
+class CardDetailListOut(serializers.ListSerializer):
+    """Many card details (`/api/compare`): every card's prices in one query."""
+
+    def to_representation(self, data: Any) -> list[dict[str, Any]]:
+        cards = list(data)
+        books = _detail_prices([card.pk for card in cards])
+        for card in cards:
+            card.price_book = books[card.pk]
+        return super().to_representation(cards)
 
 
 class CardDetailOut(CardOut):
@@ -165,16 +187,20 @@ class CardDetailOut(CardOut):
     best_price = money_field(help_text="Best current USD market price; null until priced.")
     price_change_7d = money_field(help_text="7-day change in percent.")
     prices = serializers.SerializerMethodField(
-        help_text="Current prices per source and variant (empty until the card is priced).")
+        help_text="Current prices: one entry per price row (every source, variant, condition, "
+                  "language and grade), raw near-mint rows first; empty until the card is "
+                  "priced.")
 
     class Meta(CardOut.Meta):
         fields = ["id", "card_set_id", "tcg_slug", "name", "number", "rarity", "card_type",
                   "image_url", "local_image_url", "attributes", "variants", "set",
                   "best_price", "price_change_7d", "prices"]
+        list_serializer_class = CardDetailListOut
 
+    @extend_schema_field(PriceOut(many=True))
     def get_prices(self, card: Card) -> list[dict[str, Any]]:
-        # Filled by the pricing app once it records prices; never invented here.
-        return []
+        book = getattr(card, "price_book", None)  # set for many cards at once by the list
+        return book if book is not None else _detail_prices([card.pk])[card.pk]
 
     def to_representation(self, card: Card) -> dict[str, Any]:
         # The hottest endpoint: a ModelSerializer rebuilds its fields for every instance, which
@@ -271,14 +297,27 @@ class SealedOut(serializers.ModelSerializer):
         fields = ["id", "tcg_id", "card_set_id", "name", "kind", "image_url", "best_price"]
 
 
+class SealedPricePointOut(serializers.Serializer):
+    date = serializers.DateField()
+    source = serializers.CharField()
+    market_price = serializers.FloatField()
+    currency = serializers.CharField()
+    variant = serializers.CharField()
+
+
 class SealedDetailOut(SealedOut):
     set = SetSummaryOut(source="card_set", allow_null=True)
     price_history = serializers.SerializerMethodField(
-        help_text="Dated prices, oldest first (empty until the product is priced).")
+        help_text="Dated prices from the daily snapshots of the product's raw prices (every "
+                  "source, each in its own currency), oldest first; empty until the product "
+                  "is priced.")
 
     class Meta(SealedOut.Meta):
         fields = [*SealedOut.Meta.fields, "tcgplayer_product_id", "cardmarket_product_id",
                   "set", "price_history"]
 
+    @extend_schema_field(SealedPricePointOut(many=True))
     def get_price_history(self, product: SealedProduct) -> list[dict[str, Any]]:
-        return []  # filled by the pricing app; never invented here
+        from pricing.selectors import sealed_price_history  # pricing builds on the catalogue
+
+        return sealed_price_history(sealed_id=product.pk)

@@ -13,6 +13,8 @@ from rest_framework.test import APIClient
 from catalogue.models import Card
 from catalogue.tests.factories import CardFactory, CardSetFactory, tcg
 from catalogue.tests.test_api_tcgs_sets import assert_json_404
+from pricing.summaries import price_summaries_refresh
+from pricing.tests.book import put
 
 
 def _ids(body: dict) -> list[int]:
@@ -96,15 +98,16 @@ def test_every_bad_parameter_is_reported_at_once(api_client: APIClient, db) -> N
 # --- /{tcg_slug}/cards/{card_id} --------------------------------------------------------------
 
 
-def test_card_detail_is_one_query(api_client: APIClient, base_set,  # noqa: ANN001
-                                  django_assert_max_num_queries) -> None:  # noqa: ANN001
+def test_card_detail_is_two_queries(api_client: APIClient, base_set,  # noqa: ANN001
+                                    django_assert_max_num_queries) -> None:  # noqa: ANN001
     card = Card.objects.get(name="Charizard")
     card.variants = ["holofoil", "1st_edition_holofoil"]
     card.best_price = Decimal("894.61")
     card.local_image_url = "/media/cards/base1-4.webp"
     card.save()
 
-    with django_assert_max_num_queries(1):
+    # The card with its set and TCG, then its price book.
+    with django_assert_max_num_queries(2):
         response = api_client.get(f"/pokemon/cards/{card.pk}")
 
     assert response.status_code == 200
@@ -119,6 +122,31 @@ def test_card_detail_is_one_query(api_client: APIClient, base_set,  # noqa: ANN0
                 "release_date": base_set.release_date.isoformat(), "total_cards": 102,
                 "printed_total": 102, "logo_url": None},
         "best_price": 894.61, "price_change_7d": None, "prices": []}
+
+
+def test_card_detail_lists_the_price_book(api_client: APIClient, base_set,  # noqa: ANN001
+                                          django_assert_max_num_queries) -> None:  # noqa: ANN001
+    card = Card.objects.get(name="Charizard")
+    put(card, "cardmarket", "737.33", currency="EUR")
+    put(card, "ebay", "2400.00", grade="psa_10")
+    put(card, "tcgplayer", "894.61", variant="1st_edition_holofoil")
+    put(card, "cardtrader", "600.00", condition="LP", currency="EUR", language="de")
+    price_summaries_refresh(card_ids={card.pk}, sealed_ids=set())
+
+    with django_assert_max_num_queries(2):
+        prices = api_client.get(f"/pokemon/cards/{card.pk}").json()["prices"]
+
+    assert prices == [
+        {"source": "tcgplayer", "market_price": 894.61, "currency": "USD",
+         "variant": "1st_edition_holofoil", "condition": "NM", "language": "en",
+         "grade": "raw"},
+        {"source": "cardmarket", "market_price": 737.33, "currency": "EUR",
+         "variant": "normal", "condition": "NM", "language": "en", "grade": "raw"},
+        {"source": "cardtrader", "market_price": 600.0, "currency": "EUR",
+         "variant": "normal", "condition": "LP", "language": "de", "grade": "raw"},
+        {"source": "ebay", "market_price": 2400.0, "currency": "USD",
+         "variant": "normal", "condition": "NM", "language": "en", "grade": "psa_10"},
+    ]
 
 
 def test_card_detail_of_another_tcg_or_unknown_is_404(api_client: APIClient,  # noqa: ANN001
@@ -225,12 +253,20 @@ def test_top_cards_bad_input(api_client: APIClient, db) -> None:  # noqa: ANN001
 def test_compare_keeps_the_requested_order(api_client: APIClient, db,  # noqa: ANN001
                                            django_assert_max_num_queries) -> None:  # noqa: ANN001
     a, b, c = CardFactory(), CardFactory(card_set=CardSetFactory(tcg=tcg("mtg"))), CardFactory()
+    put(c, "tcgplayer", "3.10")
+    put(b, "scryfall", "7.25", variant="foil")
+    put(b, "cardmarket", "6.00", currency="EUR")
 
-    with django_assert_max_num_queries(1):
+    # The cards, then every card's prices in one query.
+    with django_assert_max_num_queries(2):
         body = api_client.get("/api/compare", {"ids": f"{c.pk},{a.pk},{b.pk}"}).json()
 
     assert _ids(body) == [c.pk, a.pk, b.pk]
     assert body["items"][1]["prices"] == []
+    assert [(p["source"], p["market_price"]) for p in body["items"][0]["prices"]] == [
+        ("tcgplayer", 3.1)]
+    assert [(p["source"], p["variant"]) for p in body["items"][2]["prices"]] == [
+        ("scryfall", "foil"), ("cardmarket", "normal")]
     assert body["items"][2]["tcg_slug"] == "mtg"
     assert _ids(api_client.get("/api/compare", {"ids": f"{a.pk}"}).json()) == [a.pk]
     assert _ids(api_client.get("/api/compare", {"ids": f"{a.pk}, {a.pk}"}).json()) == [a.pk]

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from catalogue.models import SealedProduct
 from catalogue.tests.factories import CardSetFactory, SealedProductFactory, tcg
 from catalogue.tests.test_api_tcgs_sets import assert_json_404
+from pricing.tests.book import history
 
 
 @pytest.fixture
@@ -67,7 +70,8 @@ def test_sealed_detail(api_client: APIClient, products: dict,  # noqa: ANN001
                        django_assert_max_num_queries) -> None:  # noqa: ANN001
     etb = products["etb"]
 
-    with django_assert_max_num_queries(2):
+    # The TCG, the product with its set, its price history.
+    with django_assert_max_num_queries(3):
         response = api_client.get(f"/pokemon/sealed/{etb.pk}")
 
     assert response.status_code == 200
@@ -78,6 +82,27 @@ def test_sealed_detail(api_client: APIClient, products: dict,  # noqa: ANN001
     assert body["set"]["code"] == "OBF"
     assert body["price_history"] == []
     assert api_client.get(f"/pokemon/sealed/{products['tin'].pk}/").json()["set"] is None
+
+
+def test_sealed_detail_price_history_is_oldest_first(api_client: APIClient,  # noqa: ANN001
+                                                     products: dict) -> None:
+    box = products["box"]
+    history(box, "tcgplayer", {9: "120.00", 3: "131.50", 0: "129.99"})
+    history(box, "cardmarket", {3: "110.00"}, currency="EUR")
+
+    body = api_client.get(f"/pokemon/sealed/{box.pk}").json()
+
+    today = timezone.now().date()
+    assert body["price_history"] == [
+        {"date": (today - timedelta(days=9)).isoformat(), "source": "tcgplayer",
+         "market_price": 120.0, "currency": "USD", "variant": "normal"},
+        {"date": (today - timedelta(days=3)).isoformat(), "source": "tcgplayer",
+         "market_price": 131.5, "currency": "USD", "variant": "normal"},
+        {"date": (today - timedelta(days=3)).isoformat(), "source": "cardmarket",
+         "market_price": 110.0, "currency": "EUR", "variant": "normal"},
+        {"date": today.isoformat(), "source": "tcgplayer", "market_price": 129.99,
+         "currency": "USD", "variant": "normal"},
+    ]
 
 
 def test_sealed_detail_of_another_tcg_or_unknown_is_404(api_client: APIClient,  # noqa: ANN001
