@@ -183,6 +183,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "pricing.tasks.alert_digests_send",
         "schedule": crontab(hour=7, minute=0),
     },
+    # Ingests queue a warm-up themselves; this keeps time-based figures (prices updated in
+    # 24 h, active sources) current and refills the cache after a Redis restart.
+    "market-caches-warm": {
+        "task": "pricing.tasks.market_caches_warm",
+        "schedule": timedelta(minutes=15),
+    },
     # Prices (pricing.tasks.scrape): the outlier guard's medians first, then each source
     # daily before the 07:00 alert digest; the ECB publishes its rates around 16:00 CET, so
     # 15:30 UTC is after publication in winter (16:30 CET) and summer (17:30 CEST).
