@@ -37,6 +37,14 @@ TRANSIENT_MARK = "failed after"
 RETRY_COUNTDOWNS = (15 * 60, 60 * 60)
 
 
+def _retry_later(task: Any, run: ScrapeRun) -> None:
+    """Retry a transient failure on a worker, later. Not in eager mode (no broker): an
+    immediate retry would only hit the failing source again at once."""
+    if run_is_transient_failure(run) and not task.request.is_eager \
+            and task.request.retries < task.max_retries:
+        raise task.retry(countdown=RETRY_COUNTDOWNS[task.request.retries])
+
+
 def source_is_configured(adapter: type[SourceAdapter]) -> bool:
     check = getattr(adapter, "is_configured", None)
     return bool(check()) if callable(check) else True
@@ -76,8 +84,7 @@ def source_scrape(self: Any, source: str, **options: Any) -> int | None:
         raise
     finally:
         cache.delete(lock)
-    if run_is_transient_failure(run) and self.request.retries < self.max_retries:
-        raise self.retry(countdown=RETRY_COUNTDOWNS[self.request.retries])
+    _retry_later(self, run)
     return run.pk
 
 
@@ -92,8 +99,7 @@ def fx_rates_fetch(self: Any, history: bool | None = None) -> int:
     except SoftTimeLimitExceeded:
         _fail_running(ecb.SOURCE, started, "time limit exceeded")
         raise
-    if run_is_transient_failure(run) and self.request.retries < self.max_retries:
-        raise self.retry(countdown=RETRY_COUNTDOWNS[self.request.retries])
+    _retry_later(self, run)
     return run.pk
 
 
