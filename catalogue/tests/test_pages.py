@@ -14,6 +14,8 @@ from django.test import Client
 
 from catalogue.models import Card, CardSet
 from catalogue.tests.factories import CardFactory, CardSetFactory, tcg
+from pricing.summaries import price_summaries_refresh
+from pricing.tests.book import history, put
 
 pytestmark = pytest.mark.django_db
 
@@ -284,9 +286,47 @@ def test_card_page_uses_the_local_image_once_present(client: Client,
 def test_card_page_query_count(client: Client, charizard_line: dict,
                                django_assert_max_num_queries) -> None:
     warm(client)
-    # game, card (with set), evolution chain: one query per step looked up
-    with django_assert_max_num_queries(5):
+    # game, card (with set), evolution chain: one query per step looked up, the price book
+    with django_assert_max_num_queries(6):
         get(client, f"/en/pokemon/cards/{charizard_line['charizard'].pk}/")
+
+
+def test_card_page_shows_the_price_book_and_a_chart_for_scripts(client: Client,
+                                                                 charizard_line: dict) -> None:
+    charizard = charizard_line["charizard"]
+    history(charizard, "tcgplayer", {8: "800.00", 0: "894.61"}, variant="holofoil",
+            observations=12)
+    put(charizard, "cardmarket", "737.33", currency="EUR")
+    put(charizard, "ebay", "2400.00", grade="psa_10")
+    price_summaries_refresh(card_ids={charizard.pk}, sealed_ids=set())
+
+    body = get(client, f"/en/pokemon/cards/{charizard.pk}/")
+
+    assert "Prices arrive with the pricing engine" not in body
+    assert re.search(r'class="price">\s*\$894\.61', body)
+    assert "11.8% in 7 days" in body  # 800 -> 894.61
+    rows = re.findall(r'<tr data-source="(\w+)" data-variant="(\w+)" data-grade="(\w+)"', body)
+    assert rows == [("tcgplayer", "holofoil", "raw"), ("cardmarket", "normal", "raw"),
+                    ("ebay", "normal", "psa_10")]
+    assert "894.61 USD" in body and "737.33 EUR" in body and "PSA 10" in body
+    assert "12 observations" in body
+    # The chart is hidden until the script shows it; it reads the price-history endpoint.
+    assert re.search(r'<figure class="price-chart" id="price-chart" data-price-chart hidden', body)
+    assert f'data-url="/api/cards/{charizard.pk}/price-history"' in body
+    assert body.count('aria-pressed="true"') == 1
+    assert "/static/js/price-chart.js" in body
+
+
+def test_card_page_with_graded_prices_only_has_a_table_but_no_chart(
+        client: Client, charizard_line: dict) -> None:
+    charizard = charizard_line["charizard"]
+    put(charizard, "ebay", "2400.00", grade="psa_10")
+
+    body = get(client, f"/en/pokemon/cards/{charizard.pk}/")
+
+    assert 'data-grade="psa_10"' in body
+    assert "data-price-chart" not in body
+    assert 'class="price"' not in body  # no raw best price to show
 
 
 def test_card_page_unprefixed_browser_redirect_and_404s(client: Client,
