@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import math
 import statistics
+from bisect import bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -53,6 +54,7 @@ from django.db.models import (
     F,
     Max,
     OuterRef,
+    Q,
     QuerySet,
     Subquery,
     Value,
@@ -63,7 +65,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from pricing.fx import convert, fx_rate
+from pricing.fx import fx_rate
 from pricing.models import RAW, FxRate, Price, PriceSnapshot, ScrapeRun, Source, SourceListing
 
 CENT = Decimal("0.01")
@@ -138,7 +140,7 @@ NOTE_DEVIATION_PCT = 20.0  # a source this far from the correlated price gets a 
 STALE_DAYS = 30  # a figure older than this gets a note
 HISTORY_CARRY_DAYS = 14  # a row's last snapshot counts for this many days in /history
 ACTIVE_DAYS = 7  # a source is active with a successful scrape this recent
-STATS_CACHE_SECONDS = 600
+COVERAGE_SECONDS = 24 * 3600  # kept between warm-ups; counted on the spot only when missing
 
 
 @dataclass(frozen=True, slots=True)
@@ -270,8 +272,9 @@ def confidence_score(*, included: int, observations: int, figures: Sequence[Deci
     o = min(1.0, math.log10(1 + max(observations, 0)) / 2)
     if len(figures) >= 2:
         values = [float(v) for v in figures]
-        mean = statistics.fmean(values)
-        cv = statistics.pstdev(values) / mean if mean > 0 else 1.0
+        mean = sum(values) / len(values)
+        spread = math.sqrt(sum((v - mean) ** 2 for v in values) / len(values))
+        cv = spread / mean if mean > 0 else 1.0
         a = max(0.0, 1 - 2 * cv)
     else:
         a = 0.5
@@ -380,6 +383,12 @@ def segment_listings(listings: Sequence[ListingInput], segment: Segment,
 
 
 def _price_figure(source: str, rows: list[PriceInput]) -> SourceFigure:
+    if len(rows) == 1:  # the usual case (one row per currency), and /history's hot path
+        row = rows[0]
+        return SourceFigure(
+            source=source, basis="price", median_eur=row.market_eur, low_eur=row.market_eur,
+            high_eur=row.market_eur, n=row.observations, recorded_at=row.recorded_at,
+            price=row.market, currency=row.currency, variants=(row.variant,))
     values = [row.market_eur for row in rows if row.market_eur is not None]
     median = cents(Decimal(statistics.median(values)))
     currencies = {row.currency for row in rows}
@@ -436,9 +445,10 @@ def _fx_notes(no_fx: dict[str, int], notes: list[str]) -> None:
                      % {"currency": currency, "count": count})
 
 
-def combine(figures: list[SourceFigure], *, now: datetime, notes: list[str]) -> Summary:
+def combine(figures: list[SourceFigure], *, now: datetime,
+            notes: list[str] | None = None) -> Summary:
     """The weighted mean of the source figures (module docstring); sets each figure's
-    weight share, inclusion and deviation, and adds the notes."""
+    weight share, inclusion and deviation, and adds the notes (when given a list)."""
     included = list(figures)
     if len(figures) >= 3:
         median = Decimal(statistics.median([fig.median_eur for fig in figures]))
@@ -450,6 +460,8 @@ def combine(figures: list[SourceFigure], *, now: datetime, notes: list[str]) -> 
         for fig in figures:
             if id(fig) not in kept:
                 fig.included = False
+                if notes is None:
+                    continue
                 pct = float((fig.median_eur - median) / median * 100)
                 notes.append(
                     (_("%(source)s is %(pct)d%% above the median of the sources and is left "
@@ -465,6 +477,8 @@ def combine(figures: list[SourceFigure], *, now: datetime, notes: list[str]) -> 
     for fig in figures:
         fig.weight = round(raw_weights.get(id(fig), 0.0) / total_weight, 4)
         fig.deviation_pct = round(float((fig.median_eur - market) / market * 100), 1)
+        if notes is None:
+            continue
         if fig.included and abs(fig.deviation_pct) >= NOTE_DEVIATION_PCT:
             notes.append(
                 (_("%(source)s is %(pct)d%% above the correlated price.")
@@ -475,7 +489,7 @@ def combine(figures: list[SourceFigure], *, now: datetime, notes: list[str]) -> 
         if age > STALE_DAYS:
             notes.append(_("%(source)s's figure is %(days)d days old.")
                          % {"source": _label(fig.source), "days": int(age)})
-    if len(included) == 1:
+    if len(included) == 1 and notes is not None:
         notes.append(_("Only one source (%(source)s); the figure cannot be cross-checked.")
                      % {"source": _label(included[0].source)})
     observations = sum(fig.n for fig in included)
@@ -550,26 +564,45 @@ def _no_data_reason(segment: Segment, prices: Sequence[PriceInput],
 # --- selectors --------------------------------------------------------------------------------
 
 
-def _eur(amount: Decimal | None, currency: str) -> Decimal | None:
-    return convert(amount, currency, "EUR")
+class EurConverter:
+    """pricing.fx.convert(amount, currency, "EUR") at the latest rate, looking each
+    currency's rate up once (a request converts many amounts in few currencies)."""
+
+    def __init__(self) -> None:
+        self.rates: dict[str, Decimal | None] = {"EUR": None}
+
+    def __call__(self, amount: Decimal | None, currency: str) -> Decimal | None:
+        if amount is None:
+            return None
+        if currency == "EUR":
+            return Decimal(amount)
+        if currency not in self.rates:
+            rate = fx_rate(currency, "EUR")
+            self.rates[currency] = rate.rate if rate else None
+        rate = self.rates[currency]
+        return None if rate is None else cents(Decimal(amount) * rate)
 
 
-def card_price_inputs(*, card_id: int) -> list[PriceInput]:
+def card_price_inputs(*, card_id: int, to_eur: EurConverter | None = None
+                      ) -> list[PriceInput]:
     """The card's current price-book rows, converted at the latest FX rates."""
+    to_eur = to_eur or EurConverter()
     rows = Price.objects.filter(card_id=card_id).values_list(
         "source", "variant", "condition", "language", "grade", "currency", "market_price",
         "observations", "recorded_at")
     return [PriceInput(source=s, variant=v, condition=c, language=lang, grade=g, currency=cur,
-                       market=m, market_eur=_eur(m, cur), observations=o, recorded_at=at)
+                       market=m, market_eur=to_eur(m, cur), observations=o, recorded_at=at)
             for s, v, c, lang, g, cur, m, o, at in rows]
 
 
-def card_listing_inputs(*, card_id: int) -> list[ListingInput]:
+def card_listing_inputs(*, card_id: int, to_eur: EurConverter | None = None
+                        ) -> list[ListingInput]:
+    to_eur = to_eur or EurConverter()
     rows = SourceListing.objects.filter(card_id=card_id).values_list(
         "source", "kind", "condition", "language", "finish", "printing", "grade", "price",
         "currency", "observed_at")
     return [ListingInput(source=s, kind=k, condition=c, language=lang, finish=fin,
-                         printing=pr, grade=g, price=p, currency=cur, price_eur=_eur(p, cur),
+                         printing=pr, grade=g, price=p, currency=cur, price_eur=to_eur(p, cur),
                          observed_at=at)
             for s, k, c, lang, fin, pr, g, p, cur, at in rows]
 
@@ -577,8 +610,9 @@ def card_listing_inputs(*, card_id: int) -> list[ListingInput]:
 def card_correlation(*, card_id: int, card_variants: Iterable[str], segment: Segment,
                      now: datetime | None = None) -> Correlation:
     """Two queries (price rows, listings) plus at most one FX lookup per currency (cached)."""
-    return correlate(segment=segment, prices=card_price_inputs(card_id=card_id),
-                     listings=card_listing_inputs(card_id=card_id),
+    to_eur = EurConverter()
+    return correlate(segment=segment, prices=card_price_inputs(card_id=card_id, to_eur=to_eur),
+                     listings=card_listing_inputs(card_id=card_id, to_eur=to_eur),
                      now=now or timezone.now(),
                      standard_kind=standard_kind_of(card_variants, segment.printing))
 
@@ -613,7 +647,8 @@ class _FxDays:
     def __init__(self, currencies: set[str], start: date, end: date) -> None:
         self.start = start
         self.anchor: dict[str, Decimal | None] = {}
-        self.by_day: dict[str, list[tuple[date, Decimal]]] = defaultdict(list)
+        self.days: dict[str, list[date]] = defaultdict(list)
+        self.rates: dict[str, list[Decimal]] = defaultdict(list)
         foreign = sorted(currencies - {"EUR"})
         for currency in foreign:
             rate = fx_rate(currency, "EUR", on=start)
@@ -622,19 +657,16 @@ class _FxDays:
             for currency, day, per_euro in FxRate.objects.filter(
                     currency__in=foreign, date__gt=start, date__lte=end
             ).order_by("currency", "date").values_list("currency", "date", "rate"):
-                self.by_day[currency].append(
-                    (day, (Decimal(1) / per_euro).quantize(Decimal("1e-8"))))
+                self.days[currency].append(day)
+                self.rates[currency].append((Decimal(1) / per_euro).quantize(Decimal("1e-8")))
 
     def to_eur(self, amount: Decimal | None, currency: str, day: date) -> Decimal | None:
         if amount is None:
             return None
         if currency == "EUR":
             return amount
-        rate = self.anchor.get(currency)
-        for rate_day, value in self.by_day.get(currency, ()):
-            if rate_day > day:
-                break
-            rate = value
+        position = bisect_right(self.days.get(currency, ()), day)
+        rate = self.rates[currency][position - 1] if position else self.anchor.get(currency)
         if rate is None:
             return None
         return cents(Decimal(amount) * rate)
@@ -698,8 +730,7 @@ def card_correlation_history(*, card_id: int, card_variants: Iterable[str], segm
             if eur is not None and (day - seen).days <= HISTORY_CARRY_DAYS]
         figures = source_figures(inputs, [])
         if figures:
-            points.append(HistoryPoint(date=day, summary=combine(figures, now=_noon(day),
-                                                                 notes=[])))
+            points.append(HistoryPoint(date=day, summary=combine(figures, now=_noon(day))))
     for currency, count in sorted(no_fx.items()):
         notes.append(ngettext(
             "No FX rate for %(currency)s; %(count)d daily price left out.",
@@ -770,16 +801,40 @@ def card_listing_sources(*, card_id: int) -> set[str]:
                .order_by().distinct())
 
 
+SEARCH_SORTS = ("newest", "price")
+HALF_CENT = Decimal("0.005")
+
+
+def _eur_bounds(multipliers: dict[str, Decimal], low: Decimal | None,
+                high: Decimal | None) -> Q:
+    """price_eur within [low, high], as plain per-currency ranges on the stored price (no
+    arithmetic per row): cents(price × m) ≥ low ⇔ price ≥ (low − ½ cent) / m, and
+    cents(price × m) ≤ high ⇔ price < (high + ½ cent) / m. A currency without a rate
+    matches nothing."""
+    bounds = Q(pk__in=[])
+    for currency, multiplier in sorted(multipliers.items()):
+        condition = Q(currency=currency)
+        if low is not None:
+            condition &= Q(price__gte=(low - HALF_CENT) / multiplier)
+        if high is not None:
+            condition &= Q(price__lt=(high + HALF_CENT) / multiplier)
+        bounds |= condition
+    return bounds
+
+
 def listings_search_qs(*, q: str | None = None, source: str | None = None,
                        condition: str | None = None, foil_status: str | None = None,
                        min_price_eur: Decimal | None = None,
-                       max_price_eur: Decimal | None = None,
+                       max_price_eur: Decimal | None = None, sort: str = "newest",
                        multipliers: dict[str, Decimal] | None = None
                        ) -> QuerySet[SourceListing]:
-    """Raw listings of every card, cheapest (in EUR) first; `q` is a card-name substring
-    (case-insensitive; the trigram index on UPPER(name) serves it on PostgreSQL). A listing
-    in a currency without an FX rate has price_eur NULL and fails any price bound. Annotate
-    the page (not the count) with the card name."""
+    """Raw listings of every card. `q` is a card-name substring (case-insensitive; the
+    trigram index on UPPER(name) serves it on PostgreSQL). Sort `newest` (the latest
+    stored first: the primary key, so a page is an index scan at any size) or `price`
+    (cheapest in EUR first: sorts every matching listing, so narrow it with q or filters
+    on a big table). A listing in a currency without an FX rate has price_eur NULL, sorts
+    last and fails any price bound. Annotate the page (not the count) with the card name."""
+    multipliers = multipliers if multipliers is not None else eur_multipliers()
     listings = SourceListing.objects.all()
     if q:
         # UPPER() on both sides, as the database folds case (SQLite: ASCII letters only).
@@ -793,36 +848,55 @@ def listings_search_qs(*, q: str | None = None, source: str | None = None,
         listings = listings.filter(condition=condition)
     if foil_status:
         listings = listings.filter(finish=foil_status)
-    listings = listings.annotate(
-        price_eur=price_eur_expression("price", multipliers or eur_multipliers()))
-    if min_price_eur is not None:
-        listings = listings.filter(price_eur__gte=min_price_eur)
-    if max_price_eur is not None:
-        listings = listings.filter(price_eur__lte=max_price_eur)
-    return listings.order_by(F("price_eur").asc(nulls_last=True), "pk")
+    if min_price_eur is not None or max_price_eur is not None:
+        listings = listings.filter(_eur_bounds(multipliers, min_price_eur, max_price_eur))
+    listings = listings.annotate(price_eur=price_eur_expression("price", multipliers))
+    if sort == "price":
+        return listings.order_by(F("price_eur").asc(nulls_last=True), "pk")
+    return listings.order_by("-pk")
 
 
 # --- platform-wide figures (free endpoints) ------------------------------------------------
 
 
+# One pass over the card key index (card_id, source, …): rows and cards per source, and the
+# cards with at least one raw price row or raw listing. Built from constants only.
+_COVERAGE_SQL = (
+    "WITH per_card AS ("
+    " SELECT card_id, source, COUNT(*) AS n,"
+    "  MAX(CASE WHEN grade = 'raw' THEN 1 ELSE 0 END) AS has_raw"
+    " FROM pricing_price WHERE card_id IS NOT NULL GROUP BY card_id, source)"
+    " SELECT source, SUM(n), COUNT(*), NULL FROM per_card GROUP BY source"
+    " UNION ALL"
+    " SELECT NULL, NULL, NULL, COUNT(*) FROM ("
+    "  SELECT card_id FROM per_card WHERE has_raw = 1"
+    "  UNION SELECT card_id FROM pricing_sourcelisting WHERE grade = 'raw') cards")
+
+
 def _coverage_compute() -> dict[str, Any]:
-    """The expensive counts (2M price rows): per source rows, cards and listings, and the
-    number of cards with any raw figure. Three aggregate queries."""
+    """The expensive counts over the whole price book (seconds at 2M rows — run by a task,
+    see coverage()). Three queries."""
     per_source: dict[str, dict[str, int]] = {
         source: {"price_rows": 0, "cards_covered": 0, "raw_listings": 0}
         for source in Source.values}
-    for row in Price.objects.order_by().values("source").annotate(
-            rows=Count("pk"), cards=Count("card_id", distinct=True)):
-        entry = per_source.setdefault(row["source"], {"price_rows": 0, "cards_covered": 0,
-                                                      "raw_listings": 0})
-        entry["price_rows"], entry["cards_covered"] = row["rows"], row["cards"]
+
+    def entry(source: str) -> dict[str, int]:
+        return per_source.setdefault(source, {"price_rows": 0, "cards_covered": 0,
+                                              "raw_listings": 0})
+
+    cards = 0
+    with connection.cursor() as cursor:
+        cursor.execute(_COVERAGE_SQL)
+        for source, rows, covered, with_raw in cursor.fetchall():
+            if source is None:
+                cards = int(with_raw)
+            else:
+                entry(source).update(price_rows=int(rows), cards_covered=int(covered))
+    for row in Price.objects.filter(sealed_product_id__isnull=False).order_by() \
+            .values("source").annotate(n=Count("pk")):
+        entry(row["source"])["price_rows"] += row["n"]
     for row in SourceListing.objects.order_by().values("source").annotate(n=Count("pk")):
-        per_source.setdefault(row["source"], {"price_rows": 0, "cards_covered": 0,
-                                              "raw_listings": 0})["raw_listings"] = row["n"]
-    priced = Price.objects.filter(card_id__isnull=False, grade=RAW,
-                                  market_price__isnull=False).values("card_id")
-    listed = SourceListing.objects.filter(grade=RAW).values("card_id")
-    cards = priced.union(listed).count()
+        entry(row["source"])["raw_listings"] = row["n"]
     return {"per_source": per_source, "cards_with_raw_figures": cards,
             "as_of": timezone.now()}
 
@@ -831,13 +905,17 @@ _COVERAGE_KEY = "pricing:intelligence:coverage"
 
 
 def coverage_refresh() -> dict[str, Any]:
-    """Recount and cache the coverage figures (call after scrapes to keep them warm)."""
+    """Recount and store the coverage figures. Run it from the market cache warm-up (after
+    scrapes and every 15 minutes on beat); the entry outlives many warm-ups, so requests
+    do not wait for a count."""
     figures = _coverage_compute()
-    cache.set(_COVERAGE_KEY, figures, STATS_CACHE_SECONDS)
+    cache.set(_COVERAGE_KEY, figures, COVERAGE_SECONDS)
     return figures
 
 
 def coverage() -> dict[str, Any]:
+    """The stored coverage figures (`as_of` says when they were counted); counted on the
+    spot only when none are stored yet (first start, cache flushed)."""
     return cache.get(_COVERAGE_KEY) or coverage_refresh()
 
 

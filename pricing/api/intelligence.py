@@ -26,7 +26,7 @@ from csm.api.pagination import LimitOffsetPagination, pagination
 from csm.api.permissions import StarterPlus
 from csm.api.validation import validate_query
 from pricing import intelligence as pi
-from pricing.fx import convert, fx_rate
+from pricing.fx import fx_rate
 from pricing.models import Price, Source, SourceListing
 
 TAG = "Price intelligence"
@@ -105,6 +105,8 @@ class SearchQuery(serializers.Serializer):
                                          min_value=Decimal(0), help_text="EUR")
     max_price = serializers.DecimalField(required=False, max_digits=12, decimal_places=2,
                                          min_value=Decimal(0), help_text="EUR")
+    sort = FoldedChoiceField(choices=pi.SEARCH_SORTS, required=False, default="newest",
+                             help_text="newest (default) | price (cheapest in EUR first)")
 
 
 class FxQuery(serializers.Serializer):
@@ -408,14 +410,14 @@ def _listing_entry(listing: SourceListing, price_eur: Decimal | None) -> dict[st
             "seller": listing.seller, "url": listing.url, "observed_at": listing.observed_at}
 
 
-def _price_entry(row: Price) -> dict[str, Any]:
+def _price_entry(row: Price, to_eur: pi.EurConverter) -> dict[str, Any]:
     placement = pi.VARIANTS.get(row.variant)
     return {"kind": "price", "id": row.pk, "source": row.source, "external_id": None,
             "title": "", "condition": row.condition, "language": row.language,
             "foil_status": placement.foil_status if placement else None,
             "printing": placement.printing if placement else None, "variant": row.variant,
             "grade": row.grade, "price": row.market_price, "currency": row.currency,
-            "price_eur": convert(row.market_price, row.currency, "EUR"), "quantity": None,
+            "price_eur": to_eur(row.market_price, row.currency), "quantity": None,
             "observations": row.observations, "seller": "", "url": "",
             "observed_at": row.recorded_at}
 
@@ -443,15 +445,15 @@ class CardSourcesView(APIView):
             **filters)
         limit, offset = params["limit"], params["offset"]
         n_listings, n_rows = listings.count(), rows.count()
+        to_eur = pi.EurConverter()
         items: list[dict[str, Any]] = []
         if offset < n_listings:
-            items += [_listing_entry(item, convert(item.price, item.currency, "EUR"))
-                      for item in listings.annotate(card_name=F("card__name"))[
-                     offset:offset + limit]]
+            items += [_listing_entry(item, to_eur(item.price, item.currency))
+                      for item in listings[offset:offset + limit]]
         remaining = limit - len(items)
         if remaining > 0 and offset + len(items) < n_listings + n_rows:
             start = max(0, offset - n_listings)
-            items += [_price_entry(row) for row in rows[start:start + remaining]]
+            items += [_price_entry(row, to_eur) for row in rows[start:start + remaining]]
         return Response({"items": RawEntryOut(items, many=True).data,
                          "total": n_listings + n_rows, "limit": limit, "offset": offset})
 
@@ -462,9 +464,10 @@ class SearchView(APIView):
     @extend_schema(
         tags=[TAG], summary="Search across raw listings",
         operation_id="price_intelligence_search",
-        description="Raw listings of every card, cheapest in EUR first. `min_price` / "
-                    "`max_price` are EUR (latest ECB rate); a listing in a currency without "
-                    "a rate has `price_eur` null and fails any price bound.",
+        description="Raw listings of every card, newest first, or cheapest in EUR first "
+                    "with `sort=price`. `min_price` / `max_price` are EUR (latest ECB rate); "
+                    "a listing in a currency without a rate has `price_eur` null, sorts last "
+                    "and fails any price bound.",
         parameters=[SearchQuery, *SearchPage().get_schema_operation_parameters(None)],
         responses={200: page_of(SearchItemOut, "RawListingSearchPage"), 401: UNAUTHENTICATED,
                    403: TIER_TOO_LOW, 422: INVALID})
@@ -478,14 +481,15 @@ class SearchView(APIView):
         listings = pi.listings_search_qs(
             q=params.get("q") or None, source=params.get("source"),
             condition=params.get("condition"), foil_status=params.get("foil_status"),
-            min_price_eur=low, max_price_eur=high)
+            min_price_eur=low, max_price_eur=high, sort=params["sort"])
         limit, offset = params["limit"], params["offset"]
-        total = listings.count()
+        page = list(listings.annotate(card_name=F("card__name"))[offset:offset + limit])
+        # A short, non-empty page is the end of the list: no need to count (a scan).
+        total = offset + len(page) if 0 < len(page) < limit else listings.count()
         items = [{**_listing_entry(item, None if item.price_eur is None
                                    else pi.cents(Decimal(item.price_eur))),
                   "card_id": item.card_id, "card_name": item.card_name}
-                 for item in listings.annotate(card_name=F("card__name"))[
-                     offset:offset + limit]]
+                 for item in page]
         return Response({"items": SearchItemOut(items, many=True).data, "total": total,
                          "limit": limit, "offset": offset})
 
@@ -495,8 +499,8 @@ class SourcePlatformsView(APIView):
         tags=[TAG], summary="List active source platforms",
         operation_id="price_intelligence_sources",
         description="Every price source we track: active = a successful scrape in the last "
-                    "7 days. Row, card and listing counts are recounted at most every 10 "
-                    "minutes (`counts_as_of`).",
+                    "7 days. Row, card and listing counts are recounted by the market cache "
+                    "warm-up (`counts_as_of` says when).",
         responses={200: SourcePlatformsOut})
     def get(self, request: Request) -> Response:
         items = pi.sources_overview()
@@ -508,8 +512,8 @@ class SourcePlatformsView(APIView):
 class StatsView(APIView):
     @extend_schema(
         tags=[TAG], summary="Overall PI stats", operation_id="price_intelligence_stats",
-        description="Totals over the price book. Counts are recounted at most every 10 "
-                    "minutes (`counts_as_of`).",
+        description="Totals over the price book. Counts are recounted by the market "
+                    "cache warm-up (`counts_as_of` says when).",
         responses={200: StatsOut})
     def get(self, request: Request) -> Response:
         return Response(StatsOut(pi.intelligence_stats()).data)

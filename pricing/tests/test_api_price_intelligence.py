@@ -349,12 +349,17 @@ def test_search_query_count_and_eur_bound(starter: APIClient,  # noqa: ANN001
                                               price=Decimal("90"), currency="USD",
                                               observed_at=now)])
     starter.get(f"{BASE}/search")
-    with django_assert_max_num_queries(4):  # key, FX rates, count, page
-        body = starter.get(f"{BASE}/search", {"max_price": "750"}).json()
+    with django_assert_max_num_queries(3):  # key, FX rates, page (short: no count)
+        body = starter.get(f"{BASE}/search", {"max_price": "750", "sort": "price"}).json()
     # Charizard's 4 CardTrader listings + Blastoise's; eBay's 640 GBP is 800 EUR.
     assert body["total"] == 5
     assert [(item["card_name"], item["price_eur"]) for item in body["items"]][:2] == [
         ("Blastoise", 72.0), ("Charizard", 500.0)]
+    with django_assert_max_num_queries(4):  # a full page needs the count
+        full = starter.get(f"{BASE}/search", {"limit": 2, "offset": 1}).json()
+    assert (full["total"], len(full["items"])) == (6, 2)
+    beyond = starter.get(f"{BASE}/search", {"offset": 10}).json()
+    assert (beyond["total"], beyond["items"]) == (6, [])
 
 
 def test_search_finds_listings_by_card_name(starter: APIClient, now: datetime) -> None:
@@ -375,17 +380,23 @@ def test_search_finds_listings_by_card_name(starter: APIClient, now: datetime) -
         assert response.status_code == 200, response.json()
         return response.json()
 
-    everything = get()
-    assert everything["total"] == 4
+    newest = get()
+    assert newest["total"] == 4
+    assert [i["external_id"] for i in newest["items"]] == ["b2", "b1", "z2", "z1"]
     # Cheapest in EUR first; GBP has no rate here: price_eur null, last.
-    assert [(i["external_id"], i["price_eur"]) for i in everything["items"]] == [
+    cheapest = get(sort="price")
+    assert [(i["external_id"], i["price_eur"]) for i in cheapest["items"]] == [
         ("b1", 60.0), ("z2", 500.0), ("z1", 700.0), ("b2", None)]
-    assert everything["items"][0]["card_id"] == blastoise.pk
-    assert [i["external_id"] for i in get(q="IZAR")["items"]] == ["z2", "z1"]
+    assert cheapest["items"][0]["card_id"] == blastoise.pk
+    assert cheapest["items"][0]["card_name"] == "Blastoise"
+    assert [i["external_id"] for i in get(q="IZAR", sort="price")["items"]] == ["z2", "z1"]
     assert [i["external_id"] for i in get(q="izar", condition="NM")["items"]] == ["z1"]
     assert [i["external_id"] for i in get(foil_status="foil")["items"]] == ["z2"]
-    assert [i["external_id"] for i in get(min_price="55", max_price="600")["items"]] == [
-        "b1", "z2"]
+    assert [i["external_id"] for i in get(min_price="55", max_price="600",
+                                          sort="price")["items"]] == ["b1", "z2"]
+    # Bounds are inclusive on the EUR figure shown: 90 USD is 60.00 EUR.
+    assert [i["external_id"] for i in get(min_price="60", max_price="60")["items"]] == ["b1"]
+    assert get(min_price="60.01", max_price="499.99")["items"] == []
     assert get(source="ebay")["total"] == 0
     assert get(q="nothing like it")["items"] == []
 
@@ -393,7 +404,7 @@ def test_search_finds_listings_by_card_name(starter: APIClient, now: datetime) -
 @pytest.mark.parametrize(("params", "loc"), [
     ({"source": "amazon"}, "source"), ({"min_price": "abc"}, "min_price"),
     ({"min_price": "-1"}, "min_price"), ({"max_price": "1", "min_price": "2"}, "max_price"),
-    ({"limit": "500"}, "limit"), ({"q": "x" * 201}, "q"),
+    ({"limit": "500"}, "limit"), ({"q": "x" * 201}, "q"), ({"sort": "cheapest"}, "sort"),
 ])
 def test_search_bad_parameters_are_422(starter: APIClient, params: dict, loc: str) -> None:
     response = starter.get(f"{BASE}/search", params)
