@@ -24,6 +24,9 @@ ID = r"\d{1,18}"
 
 
 class NotificationOut(serializers.ModelSerializer):
+    # A plain string in the schema: an enum component named "kind" would collide with the
+    # sealed products' `kind`.
+    kind = serializers.CharField(help_text=" | ".join(Notification.Kind.values))
     data = serializers.JSONField(help_text='Per kind, e.g. `{"card_id", "alert_id"}` for '
                                            "`alert_triggered`.")
 
