@@ -12,7 +12,7 @@ from typing import Any
 from django.db.models import F
 from django.urls import re_path
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
@@ -118,6 +118,8 @@ class FxQuery(serializers.Serializer):
 
 SourcesPage = pagination(50, 200)
 SearchPage = pagination(50, 200)
+PAGE_PARAMS = [OpenApiParameter("limit", int, default=50, description="1–200, default 50"),
+               OpenApiParameter("offset", int, default=0)]
 
 
 def _parse(request: Request, query: type[serializers.Serializer],
@@ -147,14 +149,14 @@ def _segment(params: dict[str, Any]) -> pi.Segment:
 # --- output shapes ----------------------------------------------------------------------------
 
 
-class SegmentOut(serializers.Serializer):
+class PiSegmentOut(serializers.Serializer):
     foil_status = serializers.CharField()
     condition = serializers.CharField()
     language = serializers.CharField()
     printing = serializers.CharField()
 
 
-class PriceSummaryOut(serializers.Serializer):
+class PiPriceSummaryOut(serializers.Serializer):
     market_price_eur = money_field()
     low_eur = money_field()
     high_eur = money_field()
@@ -164,7 +166,7 @@ class PriceSummaryOut(serializers.Serializer):
     sources = serializers.ListField(child=serializers.CharField())
 
 
-class SourceBreakdownOut(serializers.Serializer):
+class PiSourceBreakdownOut(serializers.Serializer):
     source = serializers.CharField()
     median_eur = money_field()
     n_listings = serializers.IntegerField(
@@ -178,18 +180,18 @@ class SourceBreakdownOut(serializers.Serializer):
     recorded_at = serializers.DateTimeField()
 
 
-class CardIntelligenceOut(serializers.Serializer):
+class PiCardIntelligenceOut(serializers.Serializer):
     card_id = serializers.IntegerField()
-    segment = SegmentOut()
-    price_summary = PriceSummaryOut(allow_null=True)
-    source_breakdown = SourceBreakdownOut(many=True)
+    segment = PiSegmentOut()
+    price_summary = PiPriceSummaryOut(allow_null=True)
+    source_breakdown = PiSourceBreakdownOut(many=True)
     correlation_notes = serializers.ListField(child=serializers.CharField())
     reason = serializers.CharField(allow_null=True,
                                    help_text="Why price_summary is null (else null)")
-    available_segments = SegmentOut(many=True)
+    available_segments = PiSegmentOut(many=True)
 
 
-class HistoryPointOut(serializers.Serializer):
+class PiHistoryPointOut(serializers.Serializer):
     date = serializers.DateField()
     market_price_eur = money_field()
     low_eur = money_field()
@@ -200,16 +202,16 @@ class HistoryPointOut(serializers.Serializer):
     sources = serializers.ListField(child=serializers.CharField())
 
 
-class HistoryOut(serializers.Serializer):
+class PiHistoryOut(serializers.Serializer):
     card_id = serializers.IntegerField()
-    segment = SegmentOut()
+    segment = PiSegmentOut()
     days = serializers.IntegerField()
-    points = HistoryPointOut(many=True)
+    points = PiHistoryPointOut(many=True)
     correlation_notes = serializers.ListField(child=serializers.CharField())
     reason = serializers.CharField(allow_null=True)
 
 
-class CompareSourceOut(serializers.Serializer):
+class PiCompareSourceOut(serializers.Serializer):
     source = serializers.CharField()
     name = serializers.CharField()
     basis = serializers.CharField(help_text="sold | listings | price")
@@ -224,17 +226,17 @@ class CompareSourceOut(serializers.Serializer):
     variants = serializers.ListField(child=serializers.CharField())
 
 
-class CompareOut(serializers.Serializer):
+class PiCompareOut(serializers.Serializer):
     card_id = serializers.IntegerField()
-    segment = SegmentOut()
+    segment = PiSegmentOut()
     correlated_price_eur = money_field()
     confidence = serializers.FloatField(allow_null=True)
-    sources = CompareSourceOut(many=True)
+    sources = PiCompareSourceOut(many=True)
     correlation_notes = serializers.ListField(child=serializers.CharField())
     reason = serializers.CharField(allow_null=True)
 
 
-class RawEntryOut(serializers.Serializer):
+class PiRawEntryOut(serializers.Serializer):
     kind = serializers.CharField(help_text="listing | sold | price (a price-book row)")
     id = serializers.IntegerField()
     source = serializers.CharField()
@@ -256,12 +258,12 @@ class RawEntryOut(serializers.Serializer):
     observed_at = serializers.DateTimeField()
 
 
-class SearchItemOut(RawEntryOut):
+class PiSearchItemOut(PiRawEntryOut):
     card_id = serializers.IntegerField()
     card_name = serializers.CharField()
 
 
-class SourcePlatformOut(serializers.Serializer):
+class PiSourcePlatformOut(serializers.Serializer):
     source = serializers.CharField()
     name = serializers.CharField()
     active = serializers.BooleanField(help_text="A successful scrape in the last 7 days")
@@ -273,13 +275,13 @@ class SourcePlatformOut(serializers.Serializer):
     raw_listings = serializers.IntegerField()
 
 
-class SourcePlatformsOut(serializers.Serializer):
-    items = SourcePlatformOut(many=True)
+class PiSourcePlatformsOut(serializers.Serializer):
+    items = PiSourcePlatformOut(many=True)
     active_days = serializers.IntegerField()
     counts_as_of = serializers.DateTimeField()
 
 
-class StatsOut(serializers.Serializer):
+class PiStatsOut(serializers.Serializer):
     price_rows = serializers.IntegerField()
     raw_listings = serializers.IntegerField()
     cards_with_raw_figures = serializers.IntegerField(
@@ -329,7 +331,7 @@ class CardIntelligenceView(APIView):
                     "printing, condition, language) from every source; raw only. With no "
                     "data for the segment `price_summary` is null and `reason` says why.",
         parameters=[SegmentQuery],
-        responses={200: CardIntelligenceOut, **STARTER_RESPONSES})
+        responses={200: PiCardIntelligenceOut, **STARTER_RESPONSES})
     def get(self, request: Request, card_id: str) -> Response:
         pk, _params, result = _correlation(request, card_id, SegmentQuery)
         body = {
@@ -344,7 +346,7 @@ class CardIntelligenceView(APIView):
             "correlation_notes": result.notes, "reason": result.reason,
             "available_segments": [s.as_dict() for s in result.available_segments],
         }
-        return Response(CardIntelligenceOut(body).data)
+        return Response(PiCardIntelligenceOut(body).data)
 
 
 class CardHistoryView(APIView):
@@ -357,7 +359,7 @@ class CardHistoryView(APIView):
                     "raw price rows (raw listings have no history). A day has a point when a "
                     "source has a snapshot that day; each source counts with its latest "
                     "snapshot of the previous 14 days, converted at that day's ECB rate.",
-        parameters=[HistoryQuery], responses={200: HistoryOut, **STARTER_RESPONSES})
+        parameters=[HistoryQuery], responses={200: PiHistoryOut, **STARTER_RESPONSES})
     def get(self, request: Request, card_id: str) -> Response:
         params = _parse(request, HistoryQuery)
         card = card_get(card_id=int(card_id))
@@ -368,7 +370,7 @@ class CardHistoryView(APIView):
                 "points": [{"date": point.date, **_summary_body(point.summary)}
                            for point in history.points],
                 "correlation_notes": history.notes, "reason": history.reason}
-        return Response(HistoryOut(body).data)
+        return Response(PiHistoryOut(body).data)
 
 
 class CompareView(APIView):
@@ -379,7 +381,7 @@ class CompareView(APIView):
         operation_id="price_intelligence_compare",
         description="Each source's figure for the segment in its own currency and in EUR, "
                     "with its deviation from the correlated price.",
-        parameters=[SegmentQuery], responses={200: CompareOut, **STARTER_RESPONSES})
+        parameters=[SegmentQuery], responses={200: PiCompareOut, **STARTER_RESPONSES})
     def get(self, request: Request, card_id: str) -> Response:
         pk, _params, result = _correlation(request, card_id, SegmentQuery)
         labels = dict(Source.choices)
@@ -397,7 +399,7 @@ class CompareView(APIView):
                 for fig in result.figures],
             "correlation_notes": result.notes, "reason": result.reason,
         }
-        return Response(CompareOut(body).data)
+        return Response(PiCompareOut(body).data)
 
 
 def _listing_entry(listing: SourceListing, price_eur: Decimal | None) -> dict[str, Any]:
@@ -432,8 +434,8 @@ class CardSourcesView(APIView):
                     "price. A source without raw listings for the card (Cardmarket, "
                     "TCGplayer, … publish aggregates) is represented by its price-book rows "
                     "as entries of kind `price`, after the listings.",
-        parameters=[CardSourcesQuery, *SourcesPage().get_schema_operation_parameters(None)],
-        responses={200: page_of(RawEntryOut, "RawEntryPage"), **STARTER_RESPONSES})
+        parameters=[CardSourcesQuery, *PAGE_PARAMS],
+        responses={200: page_of(PiRawEntryOut, "PiRawEntryPage"), **STARTER_RESPONSES})
     def get(self, request: Request, card_id: str) -> Response:
         params = _parse(request, CardSourcesQuery, SourcesPage)
         card = card_get(card_id=int(card_id))
@@ -454,7 +456,7 @@ class CardSourcesView(APIView):
         if remaining > 0 and offset + len(items) < n_listings + n_rows:
             start = max(0, offset - n_listings)
             items += [_price_entry(row, to_eur) for row in rows[start:start + remaining]]
-        return Response({"items": RawEntryOut(items, many=True).data,
+        return Response({"items": PiRawEntryOut(items, many=True).data,
                          "total": n_listings + n_rows, "limit": limit, "offset": offset})
 
 
@@ -468,8 +470,8 @@ class SearchView(APIView):
                     "with `sort=price`. `min_price` / `max_price` are EUR (latest ECB rate); "
                     "a listing in a currency without a rate has `price_eur` null, sorts last "
                     "and fails any price bound.",
-        parameters=[SearchQuery, *SearchPage().get_schema_operation_parameters(None)],
-        responses={200: page_of(SearchItemOut, "RawListingSearchPage"), 401: UNAUTHENTICATED,
+        parameters=[SearchQuery, *PAGE_PARAMS],
+        responses={200: page_of(PiSearchItemOut, "PiRawListingSearchPage"), 401: UNAUTHENTICATED,
                    403: TIER_TOO_LOW, 422: INVALID})
     def get(self, request: Request) -> Response:
         params = _parse(request, SearchQuery, SearchPage)
@@ -490,7 +492,7 @@ class SearchView(APIView):
                                    else pi.cents(Decimal(item.price_eur))),
                   "card_id": item.card_id, "card_name": item.card_name}
                  for item in page]
-        return Response({"items": SearchItemOut(items, many=True).data, "total": total,
+        return Response({"items": PiSearchItemOut(items, many=True).data, "total": total,
                          "limit": limit, "offset": offset})
 
 
@@ -501,12 +503,12 @@ class SourcePlatformsView(APIView):
         description="Every price source we track: active = a successful scrape in the last "
                     "7 days. Row, card and listing counts are recounted by the market cache "
                     "warm-up (`counts_as_of` says when).",
-        responses={200: SourcePlatformsOut})
+        responses={200: PiSourcePlatformsOut})
     def get(self, request: Request) -> Response:
         items = pi.sources_overview()
         body = {"items": items, "active_days": pi.ACTIVE_DAYS,
                 "counts_as_of": pi.coverage()["as_of"]}
-        return Response(SourcePlatformsOut(body).data)
+        return Response(PiSourcePlatformsOut(body).data)
 
 
 class StatsView(APIView):
@@ -514,9 +516,9 @@ class StatsView(APIView):
         tags=[TAG], summary="Overall PI stats", operation_id="price_intelligence_stats",
         description="Totals over the price book. Counts are recounted by the market "
                     "cache warm-up (`counts_as_of` says when).",
-        responses={200: StatsOut})
+        responses={200: PiStatsOut})
     def get(self, request: Request) -> Response:
-        return Response(StatsOut(pi.intelligence_stats()).data)
+        return Response(PiStatsOut(pi.intelligence_stats()).data)
 
 
 CURRENCY_PATTERN = re.compile(r"^[A-Za-z]{3}$")
