@@ -207,6 +207,15 @@ def test_command_scrapes_chosen_sets_live(recorded_http, settings) -> None:
 
 
 @pytest.mark.django_db
+def test_command_refuses_an_unconfigured_source_without_recording_a_run(monkeypatch) -> None:
+    monkeypatch.setitem(ADAPTERS, "ygoprodeck",
+                        "pricing.tests.test_scrape_runs.UnconfiguredYgoprodeck")
+    with pytest.raises(CommandError, match="ygoprodeck is not configured"):
+        call_command("price_scrape", "ygoprodeck", stdout=StringIO())
+    assert not ScrapeRun.objects.exists()
+
+
+@pytest.mark.django_db
 def test_command_reads_ecb_rates_from_a_file() -> None:
     out = StringIO()
     call_command("price_scrape", "fx", "--file",

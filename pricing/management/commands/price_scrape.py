@@ -8,7 +8,8 @@ from tqdm import tqdm
 
 from pricing.models import ScrapeRun
 from pricing.services import source_scrape_run
-from pricing.sources import ADAPTERS, ecb
+from pricing.sources import ADAPTERS, adapter_class, ecb
+from pricing.tasks.scrape import source_is_configured
 
 
 class Command(BaseCommand):
@@ -33,6 +34,10 @@ class Command(BaseCommand):
         if source == ecb.SOURCE:
             run = ecb.fx_rates_fetch(history=options["history"], path=path)
         else:
+            if not path and not source_is_configured(adapter_class(source)):
+                # No run is recorded: a source without credentials is not a failing scraper.
+                raise CommandError(f"{source} is not configured (see the README's "
+                                   "configuration table)")
             adapter_options: dict[str, Any] = {}
             if path:
                 adapter_options["file"] = path
