@@ -76,8 +76,8 @@ FOIL_STATUSES = (NONFOIL, FOIL, ETCHED)
 PRINTINGS = (UNLIMITED, FIRST_EDITION)
 CONDITIONS = ("NM", "LP", "MP", "HP", "DMG")
 
-# Segment language -> the codes sources store for it (Cardmarket/CardTrader style codes;
-# Scryfall says "ja", "zhs", "zht" and CardTrader "kr" where we say "jp", "zh", "zh-tw", "ko").
+# Segment language -> the codes sources store for it, compared case-insensitively (Scryfall
+# says "ja", "zhs", "zht" and CardTrader "kr", "zh-CN" where we say "jp", "zh", "zh-tw", "ko").
 LANGUAGE_FORMS: dict[str, frozenset[str]] = {
     "en": frozenset({"en"}), "de": frozenset({"de"}), "fr": frozenset({"fr"}),
     "it": frozenset({"it"}), "es": frozenset({"es"}), "pt": frozenset({"pt"}),
@@ -86,6 +86,20 @@ LANGUAGE_FORMS: dict[str, frozenset[str]] = {
     "zh-tw": frozenset({"zh-tw", "zh-hant", "zht"}),
     "ru": frozenset({"ru"}), "nl": frozenset({"nl"}), "pl": frozenset({"pl"}),
 }
+
+
+def stored_language_forms(language: str) -> set[str]:
+    """The spellings to match in SQL (exact comparison): each form as stored lower-case,
+    upper-case and with an upper-case region or title-case script (CardTrader's `zh-CN`)."""
+    forms: set[str] = set()
+    for form in LANGUAGE_FORMS.get(language, frozenset({language})):
+        head, _dash, tail = form.partition("-")
+        forms |= {form, form.upper()}
+        if tail:
+            forms |= {f"{head}-{tail.upper()}", f"{head}-{tail.title()}"}
+    return forms
+
+
 LANGUAGE_ALIASES: dict[str, str] = {form: lang for lang, forms in LANGUAGE_FORMS.items()
                                     for form in forms}
 LANGUAGES = tuple(LANGUAGE_FORMS)
@@ -320,7 +334,7 @@ def segment_price_rows(prices: Sequence[PriceInput], segment: Segment, standard_
     graded: Counter[str] = Counter()
     unplaced: Counter[str] = Counter()
     for row in prices:
-        if row.condition != segment.condition or row.language not in forms:
+        if row.condition != segment.condition or row.language.lower() not in forms:
             continue
         placement = VARIANTS.get(row.variant)
         if placement is None:
@@ -364,7 +378,7 @@ def segment_listings(listings: Sequence[ListingInput], segment: Segment,
     graded = 0
     no_fx: dict[str, int] = Counter()
     for listing in listings:
-        if (listing.condition != segment.condition or listing.language not in forms
+        if (listing.condition != segment.condition or listing.language.lower() not in forms
                 or listing.finish != segment.foil_status
                 or listing.printing != segment.printing):
             continue
@@ -685,7 +699,7 @@ def card_correlation_history(*, card_id: int, card_variants: Iterable[str], segm
     Three queries plus one cached FX lookup per foreign currency."""
     today = today or timezone.now().date()
     start = today - timedelta(days=days - 1)
-    forms = LANGUAGE_FORMS.get(segment.language, frozenset({segment.language}))
+    forms = stored_language_forms(segment.language)
     variant_names = [name for name, p in VARIANTS.items()
                      if (p.foil_status, p.printing) == (segment.foil_status, segment.printing)]
     rows = list(Price.objects.filter(

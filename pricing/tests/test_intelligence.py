@@ -238,6 +238,21 @@ def test_language_aliases_match_what_sources_store() -> None:
     assert result.summary.n_sources == 2
     assert correlate(segment=NM_EN, prices=prices, listings=[], now=NOW).summary is None
     assert {s.language for s in result.available_segments} == {"jp"}
+    chinese = [price("cardtrader", "20", language="zh-CN"), price("scryfall", "22",
+                                                                  language="zhs")]
+    assert correlate(segment=Segment(language="zh"), prices=chinese, listings=[],
+                     now=NOW).summary.n_sources == 2
+
+
+@pytest.mark.django_db
+def test_history_matches_stored_language_spellings() -> None:
+    card = CardFactory()
+    prices_ingest(source="cardtrader", quotes=[Quote(
+        ref=("card_id", card.pk), currency="EUR", market=Decimal("20"), language="zh-CN",
+        recorded_at=NOW)])
+    history = card_correlation_history(card_id=card.pk, card_variants=[], days=7,
+                                       segment=Segment(language="zh"), today=NOW.date())
+    assert [p.summary.market_price_eur for p in history.points] == [Decimal("20.00")]
 
 
 def test_stale_figures_are_noted() -> None:
