@@ -325,7 +325,7 @@ class CardtraderAdapter(SourceAdapter):
             batch.quotes += part.quotes
             batch.listings += part.listings
             batch.invalid += part.invalid
-            batch.errors += part.errors[:10 - len(batch.errors)]
+            batch.errors += part.errors[:max(0, 10 - len(batch.errors))]
         if without_ids:
             batch.errors.insert(0, f"cardtrader: {without_ids} blueprints carry no Scryfall, "
                                    "TCGplayer or Cardmarket id and were not priced")

@@ -390,7 +390,7 @@ class EbayAdapter(SourceAdapter):
                 for reason, count in dropped.items():
                     rejected[reason] += count
                 batch.invalid += len(errors)
-                batch.errors += errors[:10 - len(batch.errors)]
+                batch.errors += errors[:max(0, 10 - len(batch.errors))]
             ref = ("card_id", card.card_id)
             batch.covered_refs.add(ref)
             batch.quotes += card_quotes(card.card_id, items, recorded_at=now)

@@ -403,7 +403,7 @@ def _merge(batch: ScrapeBatch, part: ScrapeBatch, unmatched: dict[str, int],
            label: str) -> None:
     batch.quotes += part.quotes
     batch.invalid += part.invalid
-    batch.errors += part.errors[:10 - len(batch.errors)]
+    batch.errors += part.errors[:max(0, 10 - len(batch.errors))]
     if unmatched:
         reasons = ", ".join(f"{n} {reason}" for reason, n in sorted(unmatched.items()))
         batch.errors.insert(0, f"pricecharting {label}: {sum(unmatched.values())} products "
