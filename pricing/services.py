@@ -72,8 +72,9 @@ def scrape_batch_write(*, run: ScrapeRun, source: str, batch: ScrapeBatch) -> Sc
             source_listings_replace(source=source, listings=batch.listings,
                                     covered_refs=batch.covered_refs)
     result.errors[:0] = batch.errors[:10]
+    result.unmatched += batch.unmatched
     return scrape_run_finish(run=run, result=result,
-                             fetched=len(batch.quotes) + batch.invalid,
+                             fetched=len(batch.quotes) + batch.invalid + batch.unmatched,
                              invalid=batch.invalid)
 
 

@@ -51,6 +51,7 @@ class ScrapeBatch:
     # source are replaced even when the scrape found none.
     covered_refs: set[tuple[str, object]] = field(default_factory=set)
     invalid: int = 0  # payload entries the parser could not read
+    unmatched: int = 0  # entries the adapter itself could not tie to a catalogue item
     errors: list[str] = field(default_factory=list)
 
 

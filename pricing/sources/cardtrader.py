@@ -166,7 +166,10 @@ def product_parse(raw: Mapping[str, Any]) -> Product:
     return Product(
         external_id=str(raw["id"]), blueprint_id=blueprint_id,
         price=(Decimal(cents) / 100).quantize(CENT), currency=currency, condition=condition,
-        language=language, finish="foil" if _flag(_suffixed(properties, "_foil")) else "nonfoil",
+        # A reverse holo is a foil printing (its quote's variant is reverse_holofoil).
+        language=language,
+        finish="foil" if _flag(_suffixed(properties, "_foil"))
+        or _flag(properties.get("pokemon_reverse")) else "nonfoil",
         reverse=_flag(properties.get("pokemon_reverse")),
         printing="1st_edition" if first_edition else "unlimited", quantity=quantity,
         seller=str(user.get("username") or ""), title=title)
@@ -326,6 +329,7 @@ class CardtraderAdapter(SourceAdapter):
             batch.listings += part.listings
             batch.invalid += part.invalid
             batch.errors += part.errors[:max(0, 10 - len(batch.errors))]
+        batch.unmatched += without_ids
         if without_ids:
             batch.errors.insert(0, f"cardtrader: {without_ids} blueprints carry no Scryfall, "
                                    "TCGplayer or Cardmarket id and were not priced")

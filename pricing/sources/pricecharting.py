@@ -405,6 +405,7 @@ def _merge(batch: ScrapeBatch, part: ScrapeBatch, unmatched: dict[str, int],
     batch.invalid += part.invalid
     batch.errors += part.errors[:max(0, 10 - len(batch.errors))]
     if unmatched:
+        batch.unmatched += sum(unmatched.values())
         reasons = ", ".join(f"{n} {reason}" for reason, n in sorted(unmatched.items()))
         batch.errors.insert(0, f"pricecharting {label}: {sum(unmatched.values())} products "
                                f"not matched to the catalogue ({reasons})")
