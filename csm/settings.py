@@ -212,6 +212,30 @@ CELERY_BEAT_SCHEDULE = {
         "task": "pricing.tasks.source_scrape", "args": ("cardmarket",),
         "schedule": crontab(hour=4, minute=30),
     },
+    # Sources that need credentials; the task skips a source that is not configured.
+    # CardTrader paces /marketplace/products at one call a second: one game per run.
+    "price-scrape-cardtrader-mtg": {
+        "task": "pricing.tasks.source_scrape", "args": ("cardtrader",),
+        "kwargs": {"tcgs": ["mtg"]}, "schedule": crontab(hour=5, minute=0),
+    },
+    "price-scrape-cardtrader-pokemon": {
+        "task": "pricing.tasks.source_scrape", "args": ("cardtrader",),
+        "kwargs": {"tcgs": ["pokemon"]}, "schedule": crontab(hour=6, minute=15),
+    },
+    "price-scrape-cardtrader-other": {
+        "task": "pricing.tasks.source_scrape", "args": ("cardtrader",),
+        "kwargs": {"tcgs": ["yugioh", "onepiece", "lorcana", "fab", "starwars", "digimon",
+                            "dragonball", "grandarc"]},
+        "schedule": crontab(hour=7, minute=30),
+    },
+    "price-scrape-pricecharting": {
+        "task": "pricing.tasks.source_scrape", "args": ("pricecharting",),
+        "schedule": crontab(hour=5, minute=30),
+    },
+    "price-scrape-ebay": {
+        "task": "pricing.tasks.source_scrape", "args": ("ebay",),
+        "schedule": crontab(hour=8, minute=45),
+    },
     "fx-rates-fetch": {
         "task": "pricing.tasks.fx_rates_fetch",
         "schedule": crontab(hour=15, minute=30),
