@@ -12,7 +12,12 @@ from django.db.models import Count
 from django.utils import timezone
 
 from catalogue.tests.factories import CardFactory, CardSetFactory, tcg
-from pricing.management.commands.price_scale_synthetic import COMMON, CardInfo, Command
+from pricing.management.commands.price_scale_synthetic import (
+    COMMON,
+    CardInfo,
+    Command,
+    upsert_pipeline,
+)
 from pricing.models import Price, PriceSnapshot
 
 pytestmark = pytest.mark.django_db
@@ -40,8 +45,9 @@ def catalogue() -> dict:
 
 
 def run(*args: str) -> str:
+    """One worker: other threads' connections would not see the test's transaction."""
     out = io.StringIO()
-    call_command("price_scale_synthetic", *args, "-v0", stdout=out)
+    call_command("price_scale_synthetic", *args, "--workers", "1", "-v0", stdout=out)
     return out.getvalue()
 
 
@@ -149,3 +155,44 @@ def test_plan_is_exact_and_respects_each_cards_keys() -> None:
         counts = Command.plan(cards, rows, random.Random(1))  # noqa: S311
         assert sum(counts) == rows
         assert all(0 <= n <= len(c.slots) for n, c in zip(counts, cards, strict=True))
+
+
+@pytest.mark.parametrize("workers", [1, 3])
+def test_the_pipeline_writes_every_batch_once(workers: int) -> None:
+    written: list[int] = []
+    progress: list[int] = []
+
+    def write(batch: list) -> int:
+        written.extend(batch)
+        return len(batch) - 1  # "one row of each batch was stale"
+
+    batches = ([n * 10 + i for i in range(10)] for n in range(25))
+    assert upsert_pipeline(batches, workers=workers, done=progress.append, write=write) == 225
+    assert sorted(written) == list(range(250)) and sum(progress) == 250
+
+
+def test_a_failing_batch_stops_the_pipeline_and_is_raised() -> None:
+    produced: list[int] = []
+
+    def batches():  # noqa: ANN202
+        for n in range(1000):
+            produced.append(n)
+            yield [n]
+
+    def write(batch: list) -> int:
+        if batch[0] == 3:
+            raise RuntimeError("database went away")
+        return 1
+
+    with pytest.raises(RuntimeError, match="database went away"):
+        upsert_pipeline(batches(), workers=2, write=write)
+    assert len(produced) < 1000
+
+
+def test_sqlite_refuses_concurrent_workers(catalogue: dict) -> None:
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite only")
+    with pytest.raises(CommandError, match="1 on SQLite"):
+        call_command("price_scale_synthetic", "--rows", "10", "--workers", "2")

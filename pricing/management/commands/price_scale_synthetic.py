@@ -27,8 +27,10 @@ for a catalogue and --seed (except --refresh, which walks from the stored values
 from __future__ import annotations
 
 import math
+import queue
 import random
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -36,7 +38,7 @@ from time import monotonic
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.db.models import Max, Min
 from django.utils import timezone
 from tqdm import tqdm
@@ -137,12 +139,18 @@ class Command(BaseCommand):
         parser.add_argument("--days", type=int, default=1,
                             help="days of snapshots to build (1: today only)")
         parser.add_argument("--chunk", type=int, default=CHUNK, help="rows per upsert")
+        parser.add_argument("--workers", type=int, default=None,
+                            help="concurrent upserts, each on its own connection (default: "
+                                 "2 on PostgreSQL, 1 on SQLite)")
         parser.add_argument("--seed", type=int, default=2021340)
 
     def handle(self, *args: Any, **options: Any) -> None:
         self.quiet = options["verbosity"] == 0
         if options["chunk"] < 1 or options["days"] < 1:
             raise CommandError("--chunk and --days must be >= 1")
+        workers = options["workers"] or (2 if connection.vendor == "postgresql" else 1)
+        if workers < 1 or (workers > 1 and connection.vendor != "postgresql"):
+            raise CommandError("--workers must be >= 1 (and 1 on SQLite)")
         started = monotonic()
         if options["delete"]:
             prices, snapshots = self.delete()
@@ -151,7 +159,7 @@ class Command(BaseCommand):
                               f"snapshots ({monotonic() - started:.1f}s).")
             return
         if options["refresh"]:
-            rows = self.refresh(chunk=options["chunk"], seed=options["seed"])
+            rows = self.refresh(chunk=options["chunk"], seed=options["seed"], workers=workers)
             elapsed = monotonic() - started
             self.stdout.write(f"Refreshed {rows:,} synthetic prices in {elapsed:.1f}s "
                               f"({rows / elapsed if elapsed else 0:,.0f} rows/s).")
@@ -168,7 +176,7 @@ class Command(BaseCommand):
             self.stdout.write(f"Rebuilding: removing {held:,} synthetic prices first.")
             self.delete()
         written = self.build(target, days=options["days"], chunk=options["chunk"],
-                             seed=options["seed"])
+                             seed=options["seed"], workers=workers)
         self.analyze()
         self.stdout.write(self.style.SUCCESS(
             f"Synthetic price book: {written:,} rows x {options['days']} day(s) "
@@ -225,7 +233,7 @@ class Command(BaseCommand):
                 break
         return counts
 
-    def build(self, rows: int, *, days: int, chunk: int, seed: int) -> int:
+    def build(self, rows: int, *, days: int, chunk: int, seed: int, workers: int) -> int:
         rng = random.Random(seed)  # noqa: S311 - benchmark data
         cards = self.cards(rng)
         if not cards and rows:
@@ -236,15 +244,15 @@ class Command(BaseCommand):
         written = 0
         with tqdm(total=rows * days, unit="row", desc="synthetic prices",
                   disable=self.quiet) as bar:
+            # oldest day first: a day's rows never overwrite a newer day's
             for day in range(days - 1, -1, -1):
                 at = now - timedelta(days=day)
                 day_rng = random.Random(f"{seed}:{day}")  # noqa: S311
-                for batch in self.batches(self.generate(cards, counts, rng=day_rng, at=at,
-                                                        day=day), chunk):
-                    result = price_rows_upsert(batch, synthetic=True, notify=False)
-                    if day == 0:
-                        written += result.written
-                    bar.update(len(batch))
+                batches = self.batches(self.generate(cards, counts, rng=day_rng, at=at,
+                                                     day=day), chunk)
+                accepted = upsert_pipeline(batches, workers=workers, done=bar.update)
+                if day == 0:
+                    written = accepted
         return written
 
     @staticmethod
@@ -280,43 +288,44 @@ class Command(BaseCommand):
 
     # --- Refreshing -------------------------------------------------------------------------
 
-    def refresh(self, *, chunk: int, seed: int) -> int:
+    def refresh(self, *, chunk: int, seed: int, workers: int) -> int:
         """Every synthetic row again, one random-walk step on, through the bulk upsert.
-        Pages by id so each page is one indexed range read."""
+        Pages by id (each page one indexed range read); with workers > 1 the pages are
+        written concurrently while the next ones are read."""
         total = Price.objects.filter(is_synthetic=True).count()
         if not total:
             raise CommandError("no synthetic prices to refresh; build them with --rows first")
+        with tqdm(total=total, unit="row", desc="refresh", disable=self.quiet) as bar:
+            return upsert_pipeline(self.walked(chunk=chunk, seed=seed), workers=workers,
+                                   done=bar.update)
+
+    @staticmethod
+    def walked(*, chunk: int, seed: int) -> Iterator[list[PriceRow]]:
         rng = random.Random(f"{seed}:{timezone.now().isoformat()}")  # noqa: S311
         # a table of step factors: one Decimal per row would cost more than the upsert
         steps = [Decimal(f"{math.exp(rng.gauss(0.0, WALK_SIGMA)):.4f}") for _ in range(4096)]
         now = timezone.now()
-        done, last = 0, 0
-        with tqdm(total=total, unit="row", desc="refresh", disable=self.quiet) as bar:
-            while True:
-                with connection.cursor() as cursor:
-                    cursor.execute(
-                        "SELECT id, card_id, sealed_product_id, source, variant, condition,"
-                        " language, grade, currency, market_price, low_price, mid_price,"
-                        " high_price, observations FROM pricing_price"
-                        " WHERE is_synthetic AND id > %s ORDER BY id LIMIT %s", [last, chunk])
-                    page = cursor.fetchall()
-                if not page:
-                    break
-                last = page[-1][0]
-                batch = []
-                for (_id, card_id, sealed_id, source, variant, condition, language, grade,
-                     currency, market, low, mid, high, observations) in page:
-                    step = steps[rng.getrandbits(12)]
-                    market = max((Decimal(market) * step).quantize(CENT), CENT) \
-                        if market is not None else None
-                    batch.append(PriceRow(
-                        card_id, sealed_id, source, variant, condition, language, grade,
-                        currency, market, _walk(low, step), _walk(mid, step),
-                        _walk(high, step), observations, now))
-                price_rows_upsert(batch, synthetic=True, notify=False)
-                done += len(batch)
-                bar.update(len(batch))
-        return done
+        last = 0
+        while True:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT id, card_id, sealed_product_id, source, variant, condition,"
+                    " language, grade, currency, market_price, low_price, mid_price,"
+                    " high_price, observations FROM pricing_price"
+                    " WHERE is_synthetic AND id > %s ORDER BY id LIMIT %s", [last, chunk])
+                page = cursor.fetchall()
+            if not page:
+                return
+            last = page[-1][0]
+            batch = []
+            for (_id, card_id, sealed_id, source, variant, condition, language, grade,
+                 currency, market, low, mid, high, observations) in page:
+                step = steps[rng.getrandbits(12)]
+                batch.append(PriceRow(
+                    card_id, sealed_id, source, variant, condition, language, grade,
+                    currency, _walk(market, step), _walk(low, step), _walk(mid, step),
+                    _walk(high, step), observations, now))
+            yield batch
 
     # --- Deleting ---------------------------------------------------------------------------
 
@@ -361,4 +370,67 @@ def _money(value: float) -> Decimal:
 def _walk(value: Decimal | None, step: Decimal) -> Decimal | None:
     if value is None:
         return None
-    return max((Decimal(value) * step).quantize(CENT), CENT)
+    if not isinstance(value, Decimal):  # SQLite hands numerics back as floats
+        value = Decimal(str(value))
+    return max((value * step).quantize(CENT), CENT)
+
+
+def upsert_pipeline(batches: Iterable[list[PriceRow]], *, workers: int,
+                    done: Callable[[int], object] | None = None,
+                    write: Callable[[list[PriceRow]], int] | None = None) -> int:
+    """Write every batch through `write` (the synthetic bulk upsert); returns the rows
+    accepted. With workers > 1, that many threads write concurrently — each with its own
+    database connection, each batch in its own transaction — while this thread produces the
+    next batches, so Python and PostgreSQL work overlap. Batches must hold disjoint keys.
+    The first failure stops the production and is raised once the workers are done."""
+    write = write or _upsert_synthetic
+    if workers <= 1:
+        total = 0
+        for batch in batches:
+            total += write(batch)
+            if done is not None:
+                done(len(batch))
+        return total
+    jobs: queue.Queue[list[PriceRow] | None] = queue.Queue(maxsize=workers)
+    failures: list[BaseException] = []
+    accepted: list[int] = []
+    lock = threading.Lock()
+
+    def work() -> None:
+        try:
+            while (batch := jobs.get()) is not None:
+                if failures:
+                    continue  # drain, so the producer never blocks
+                try:
+                    count = write(batch)
+                except BaseException as exc:  # re-raised in the calling thread
+                    failures.append(exc)
+                    continue
+                with lock:
+                    accepted.append(count)
+                    if done is not None:
+                        done(len(batch))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=work, name=f"upsert-{n}", daemon=True)
+               for n in range(workers)]
+    for thread in threads:
+        thread.start()
+    try:
+        for batch in batches:
+            if failures:
+                break
+            jobs.put(batch)
+    finally:
+        for _thread in threads:
+            jobs.put(None)
+        for thread in threads:
+            thread.join()
+    if failures:
+        raise failures[0]
+    return sum(accepted)
+
+
+def _upsert_synthetic(batch: list[PriceRow]) -> int:
+    return price_rows_upsert(batch, synthetic=True, notify=False).written
