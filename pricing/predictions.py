@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -94,13 +94,22 @@ class Series:
                       self.is_primary, self.dates[start:], self.prices[start:])
 
 
+RAW_NM = Q(grade=RAW, condition=Condition.NM)
+
+
+def candidate_rows() -> QuerySet[Price]:
+    """Card rows that may be a reference series: primary rows and raw NM rows (which of them
+    qualify depends on the card's other rows, see `choose_reference`)."""
+    return Price.objects.filter(card__isnull=False).filter(Q(is_primary=True) | RAW_NM)
+
+
 def reference_candidates() -> QuerySet[Price]:
-    """Card price rows that can be a reference series: the primary rows, PriceCharting's raw NM
-    rows, and every raw NM row of a card that has no primary row yet."""
+    """Card price rows that can be a reference series, decided in SQL for the whole market:
+    the primary rows, PriceCharting's raw NM rows, and every raw NM row of a card that has no
+    primary row yet."""
     has_primary = Exists(Price.objects.filter(card_id=OuterRef("card_id"), is_primary=True))
-    raw_nm = Q(grade=RAW, condition=Condition.NM)
     return Price.objects.filter(card__isnull=False).filter(
-        Q(is_primary=True) | (raw_nm & (Q(source=PREFERRED_SOURCE) | ~has_primary)))
+        Q(is_primary=True) | (RAW_NM & (Q(source=PREFERRED_SOURCE) | ~has_primary)))
 
 
 def _preference(series: Series) -> tuple:
@@ -109,8 +118,13 @@ def _preference(series: Series) -> tuple:
 
 
 def choose_reference(candidates: Iterable[Series]) -> Series | None:
-    """The candidate with the most points; ties: PriceCharting, then primary, then lowest id."""
-    return max((s for s in candidates if s.dates), key=_preference, default=None)
+    """One card's reference series among its `candidate_rows()` series: with a primary row,
+    only it and PriceCharting rows compete. The most points wins; ties: PriceCharting, then
+    primary, then the lowest id."""
+    pool = [s for s in candidates if s.dates]
+    if any(s.is_primary for s in pool):
+        pool = [s for s in pool if s.is_primary or s.source == PREFERRED_SOURCE]
+    return max(pool, key=_preference, default=None)
 
 
 _SERIES_FIELDS = ("price_id", "price__card_id", "price__source", "price__variant",
@@ -137,26 +151,27 @@ def _series_of(rows: list[tuple]) -> Series:
                   prices=tuple(Decimal(str(r[7])).quantize(CENT) for r in rows))
 
 
-def _snapshots_of(candidates: QuerySet[Price]) -> QuerySet:
-    return (PriceSnapshot.objects
-            .filter(price__in=candidates.values("id"), market_price__isnull=False)
-            .order_by("price_id", "date").values_list(*_SERIES_FIELDS))
+def _snapshots_of(card_ids: Sequence[int], *, synthetic: bool = True) -> QuerySet:
+    rows = PriceSnapshot.objects.filter(
+        Q(price__is_primary=True) | Q(price__grade=RAW, price__condition=Condition.NM),
+        price__card_id__in=list(card_ids), market_price__isnull=False)
+    if not synthetic:
+        rows = rows.filter(price__is_synthetic=False)
+    return rows.order_by("price_id", "date").values_list(*_SERIES_FIELDS)
 
 
 def card_reference_series(*, card_id: int,
                           window: int | None = WINDOW_MAX_DAYS) -> Series | None:
     """The card's reference series within `window` days of its latest point (one query)."""
-    rows = _snapshots_of(reference_candidates().filter(card_id=card_id))
-    windowed = [series.window(window) for series in _group_series(rows)]
+    windowed = [series.window(window) for series in _group_series(_snapshots_of([card_id]))]
     return choose_reference(windowed)
 
 
 def reference_series_by_card(*, card_ids: Sequence[int], window: int | None = None,
-                             candidates: QuerySet[Price] | None = None) -> dict[int, Series]:
+                             synthetic: bool = True) -> dict[int, Series]:
     """Reference series of many cards (one query); cards without history are left out.
-    `candidates` narrows `reference_candidates()` (e.g. without synthetic rows)."""
-    candidates = reference_candidates() if candidates is None else candidates
-    rows = _snapshots_of(candidates.filter(card_id__in=list(card_ids)))
+    `synthetic=False` leaves synthetic price rows out."""
+    rows = _snapshots_of(card_ids, synthetic=synthetic)
     by_card: dict[int, list[Series]] = defaultdict(list)
     for series in _group_series(rows.iterator(chunk_size=5000)):
         by_card[series.card_id].append(series.window(window))
@@ -292,24 +307,40 @@ def card_forecast(*, card: Card, days_ahead: int = DAYS_AHEAD_DEFAULT,
 # --- Trending predictions (market-wide, precomputed) -----------------------------------------
 
 
+_SUMS = ("COUNT(*) AS n, SUM(x) AS sx, SUM(y) AS sy, SUM(x * x) AS sxx, SUM(x * y) AS sxy")
+
+
 def _aggregates_sql(candidates_sql: str) -> str:
-    if connection.vendor == "postgresql":
-        x, y = "(s.date - l.d)::float8", "s.market_price::float8"
-        since = "l.d - %s::int"
-    else:
-        x, y = "julianday(s.date) - julianday(l.d)", "CAST(s.market_price AS REAL)"
-        since = "date(l.d, '-' || %s || ' days')"
+    """One row per candidate series with ≥ MIN_POINTS points in its window: price id, card id,
+    source, is_primary, the least-squares sums (x in days relative to the latest point), the
+    latest date and price, currency. Parameters: the candidates', window days, MIN_POINTS."""
     # Only fixed fragments and ORM-compiled SQL are interpolated; values are parameters.
+    if connection.vendor == "postgresql":
+        # Per series: its latest point, then its window, both ranges of the (price, date)
+        # index — the work grows with the windows, not with the whole history.
+        return (
+            f"WITH cand AS ({candidates_sql})"  # noqa: S608
+            " SELECT c.id, c.card_id, c.source, c.is_primary, a.n, a.sx, a.sy, a.sxx, a.sxy,"
+            "  l.date, l.market_price, c.currency"
+            " FROM cand c"
+            " CROSS JOIN LATERAL (SELECT s.date, s.market_price FROM pricing_pricesnapshot s"
+            "  WHERE s.price_id = c.id AND s.market_price IS NOT NULL"
+            "  ORDER BY s.date DESC LIMIT 1) l"
+            f" CROSS JOIN LATERAL (SELECT {_SUMS} FROM ("
+            "  SELECT (s.date - l.date)::float8 AS x, s.market_price::float8 AS y"
+            "  FROM pricing_pricesnapshot s WHERE s.price_id = c.id"
+            "  AND s.market_price IS NOT NULL AND s.date > l.date - %s::int) pts) a"
+            " WHERE a.n >= %s")
     return (
         f"WITH cand AS ({candidates_sql}),"  # noqa: S608
         " last AS (SELECT s.price_id, MAX(s.date) AS d FROM pricing_pricesnapshot s"
         "  WHERE s.price_id IN (SELECT id FROM cand) AND s.market_price IS NOT NULL"
         "  GROUP BY s.price_id),"
-        " agg AS (SELECT price_id, COUNT(*) AS n, SUM(x) AS sx, SUM(y) AS sy,"
-        "  SUM(x * x) AS sxx, SUM(x * y) AS sxy FROM ("
-        f"  SELECT s.price_id, {x} AS x, {y} AS y FROM pricing_pricesnapshot s"
+        f" agg AS (SELECT price_id, {_SUMS} FROM ("
+        "  SELECT s.price_id, julianday(s.date) - julianday(l.d) AS x,"
+        "   CAST(s.market_price AS REAL) AS y FROM pricing_pricesnapshot s"
         "   JOIN last l ON l.price_id = s.price_id"
-        f"   WHERE s.market_price IS NOT NULL AND s.date > {since}) pts"
+        "   WHERE s.market_price IS NOT NULL AND s.date > date(l.d, '-' || %s || ' days')) pts"
         "  GROUP BY price_id HAVING COUNT(*) >= %s)"
         " SELECT a.price_id, p.card_id, p.source, p.is_primary, a.n, a.sx, a.sy, a.sxx, a.sxy,"
         "  l.d, c.market_price, p.currency"
@@ -319,18 +350,25 @@ def _aggregates_sql(candidates_sql: str) -> str:
 
 
 def _series_sums(window: int) -> list[tuple]:
-    """Per candidate series with ≥ MIN_POINTS points in its window: ids, least-squares sums
-    (x in days relative to the latest point), latest date and price, currency."""
-    cand_sql, cand_params = reference_candidates().values("id").query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute(_aggregates_sql(cand_sql), [*cand_params, window, MIN_POINTS])
+    cand_sql, cand_params = reference_candidates().values(
+        "id", "card_id", "source", "is_primary", "currency").query.sql_with_params()
+    params = [*cand_params, window, MIN_POINTS]
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(_aggregates_sql(cand_sql), params)
+            return cursor.fetchall()
+    with transaction.atomic(), connection.cursor() as cursor:
+        # Index lookups per series: JIT compilation (~1 s) would cost more than it saves.
+        cursor.execute("SET LOCAL jit = off")
+        cursor.execute(_aggregates_sql(cand_sql), params)
         return cursor.fetchall()
 
 
 def trending_compute(*, days_ahead: int = TRENDING_DAYS_AHEAD,
                      keep: int = TRENDING_MAX) -> dict[str, Any]:
     """Every card's forecast at `days_ahead`, vectorised; the `keep` rising cards with the
-    largest positive predicted change, best first. Two queries."""
+    largest positive predicted change, best first. Two queries (on PostgreSQL in a
+    transaction that turns JIT off)."""
     computed_at = timezone.now()
     rows = _series_sums(window_for(days_ahead))
     empty = {"items": [], "total": 0, "cards_considered": 0, "days_ahead": days_ahead,

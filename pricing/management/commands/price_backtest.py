@@ -71,12 +71,13 @@ class Command(BaseCommand):
             window: int | None = None, min_train: int = predictions.MIN_POINTS,
             synthetic: bool = False,
             progress: bool = False) -> list[dict[str, Any]]:
-        candidates = predictions.reference_candidates()
+        candidates = predictions.candidate_rows()
         if not synthetic:
             candidates = candidates.filter(is_synthetic=False)
         if tcg:
             candidates = candidates.filter(card__tcg__slug=tcg)
-        card_ids = sorted(set(candidates.values_list("card_id", flat=True)))
+        card_ids = list(candidates.order_by("card_id").values_list("card_id", flat=True)
+                        .distinct())
         scores = {h: predictions.HorizonScore(h) for h in horizons}
         self.cards_evaluated = 0
         with tqdm(total=len(card_ids), unit="card", disable=not progress,
@@ -84,7 +85,7 @@ class Command(BaseCommand):
             for start in range(0, len(card_ids), BATCH):
                 batch = card_ids[start:start + BATCH]
                 series = predictions.reference_series_by_card(
-                    card_ids=batch, window=None, candidates=candidates)
+                    card_ids=batch, window=None, synthetic=synthetic)
                 for card_id, s in series.items():
                     if len(s.dates) < min_points:
                         continue
