@@ -236,6 +236,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "pricing.tasks.source_scrape", "args": ("ebay",),
         "schedule": crontab(hour=8, minute=45),
     },
+    # Forecasts read daily snapshots: recompute once the day's scrapes are in (~20 s at
+    # 100k cards), not on every new price.
+    "predictions-refresh": {
+        "task": "pricing.tasks.predictions_refresh",
+        "schedule": crontab(hour=9, minute=30),
+    },
     "fx-rates-fetch": {
         "task": "pricing.tasks.fx_rates_fetch",
         "schedule": crontab(hour=15, minute=30),
