@@ -31,6 +31,7 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from django.db import connection
 from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 from django.http import Http404
 from django.utils import timezone
@@ -123,14 +124,33 @@ def card_price_book(*, card_id: int) -> list[dict[str, Any]]:
 
 def card_detail_prices(*, card_ids: Iterable[int]) -> dict[int, list[dict[str, Any]]]:
     """The card detail's `prices` entries of these cards (one query): every current row as
-    source, market_price (a number), currency, variant, condition, language and grade."""
-    return {card_id: [
-        {"source": row["source"],
-         "market_price": None if row["market_price"] is None else float(row["market_price"]),
-         "currency": row["currency"], "variant": row["variant"], "condition": row["condition"],
-         "language": row["language"], "grade": row["grade"]} for row in rows]
-        for card_id, rows in card_price_books(card_ids=card_ids,
-                                              fields=CARD_DETAIL_FIELDS).items()}
+    source, market_price (a number), currency, variant, condition, language and grade, in
+    book order. The hottest read of the price book (card detail p95 ≤ 10 ms): plain SQL, no
+    queryset to compile, and the driver's values used as they come (a number for the price
+    on both databases)."""
+    ids = list(card_ids)
+    books: dict[int, list[tuple]] = {card_id: [] for card_id in ids}
+    if not ids:
+        return {}
+    with connection.cursor() as cursor:
+        placeholders = ", ".join(["%s"] * len(ids))
+        cursor.execute(
+            "SELECT card_id, grade, condition, is_primary, source, variant, language,"  # noqa: S608
+            f" currency, id, market_price FROM pricing_price WHERE card_id IN ({placeholders})",
+            ids)
+        for row in cursor.fetchall():
+            books[row[0]].append(row)
+    out: dict[int, list[dict[str, Any]]] = {}
+    for card_id, rows in books.items():
+        rows.sort(key=lambda r: (
+            r[1] != RAW, _CONDITION_RANK.get(r[2], len(CONDITION_ORDER)), not r[3],
+            _SOURCE_RANK.get(r[4], len(SOURCE_PREFERENCE)), r[5], r[6] != REFERENCE_LANGUAGE,
+            r[6], r[1], r[7], r[8]))  # = _book_key
+        out[card_id] = [
+            {"source": r[4], "market_price": None if r[9] is None else float(r[9]),
+             "currency": r[7], "variant": r[5], "condition": r[2], "language": r[6],
+             "grade": r[1]} for r in rows]
+    return out
 
 
 def card_price_list_qs(*, card_id: int, source: str | None = None,
