@@ -238,6 +238,10 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Forecasts read daily snapshots: recompute once the day's scrapes are in (~20 s at
     # 100k cards), not on every new price.
+    "price-summaries-refresh": {
+        "task": "pricing.tasks.price_summaries_refresh",
+        "schedule": crontab(hour=9, minute=0),
+    },
     "predictions-refresh": {
         "task": "pricing.tasks.predictions_refresh",
         "schedule": crontab(hour=9, minute=30),

@@ -24,7 +24,8 @@ from pricing.services import source_scrape_run
 from pricing.sources import adapter_class, ecb
 from pricing.sources.base import SourceAdapter
 
-__all__ = ["fx_rates_fetch", "price_reference_refresh", "source_scrape"]
+__all__ = ["fx_rates_fetch", "price_reference_refresh", "price_summaries_refresh",
+           "source_scrape"]
 
 logger = logging.getLogger(__name__)
 
@@ -108,3 +109,15 @@ def fx_rates_fetch(self: Any, history: bool | None = None) -> int:
 def price_reference_refresh() -> int:
     """Daily: recompute every price's rolling median (the outlier guard's reference)."""
     return ingest.price_reference_refresh()
+
+
+@shared_task(name="pricing.tasks.price_summaries_refresh", acks_late=True,
+             soft_time_limit=20 * 60, time_limit=25 * 60)
+def price_summaries_refresh() -> str:
+    """Daily: every priced card's reference series, best price and 7-day change (the 90-day
+    window behind the reference choice moves even for cards without new prices)."""
+    from pricing.summaries import price_summaries_refresh as refresh
+    from pricing.summaries import priced_ids
+
+    card_ids, sealed_ids = priced_ids()
+    return refresh(card_ids=card_ids, sealed_ids=sealed_ids).summary()
