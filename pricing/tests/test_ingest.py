@@ -154,3 +154,20 @@ def test_prices_changed_fires_after_commit_with_the_changed_ids(
 def test_unknown_source_is_refused() -> None:
     with pytest.raises(ValueError, match="unknown source"):
         prices_ingest(source="nope", quotes=[])
+
+
+def test_text_from_sources_is_stored_verbatim_except_control_characters() -> None:
+    card = CardFactory()
+    prices_ingest(source="ebay", quotes=[q(card, 3, variant="alt\\art\tfoil", grade="psa_10")])
+    price = Price.objects.get()
+    assert (price.variant, price.grade) == ("alt\\art foil", "psa_10")
+
+
+def test_a_large_batch_on_many_cards_is_written_once(django_assert_max_num_queries) -> None:  # noqa: ANN001
+    cards = CardFactory.create_batch(30)
+    quotes = [q(card, 1 + n, variant=variant) for n, card in enumerate(cards)
+              for variant in ("normal", "holofoil", "reverse_holofoil")]
+    with django_assert_max_num_queries(16):
+        result = prices_ingest(source="tcgplayer", quotes=quotes)
+    assert result.written == 90 and Price.objects.count() == 90
+    assert PriceSnapshot.objects.count() == 90
