@@ -311,32 +311,33 @@ def _card_labels(card_ids: Iterable[int]) -> dict[int, tuple[str, str, str]]:
 # --- Movers -----------------------------------------------------------------------------------
 
 # One statement per period for every TCG: the per-card move (CTEs latest → win → rets →
-# moves), then ranks per direction and volatility overall and per TCG with the TCG totals as
+# moves; `latest` is materialised so each series' last date is looked up once, and each CTE
+# carries the card along, so no join depends on the planner's estimate for the reference
+# series), then ranks per direction and volatility overall and per TCG with the TCG totals as
 # window aggregates; only rows that rank ≤ :top somewhere (plus one carrier row per TCG for its
 # totals) come back. {minus_n} / {minus_2n} / {days} are the only vendor-specific fragments.
 _MOVERS_SQL = """
-WITH latest AS (
+WITH latest AS MATERIALIZED (
     SELECT p.id AS price_id, p.card_id, p.source, p.currency,
            (SELECT MAX(s.date) FROM pricing_pricesnapshot s
              WHERE s.price_id = p.id AND s.market_price IS NOT NULL) AS last_date
       FROM pricing_price p
      WHERE p.is_primary AND p.card_id IS NOT NULL
-), fresh AS (
-    SELECT * FROM latest WHERE last_date >= %(fresh_since)s
 ), win AS (
-    SELECT l.price_id, s.date, s.market_price, s.observations, l.last_date,
+    SELECT l.price_id, l.card_id, l.source, l.currency, s.date, s.market_price,
+           s.observations, l.last_date,
            LAG(s.date) OVER w AS prev_date,
            LAG(s.market_price) OVER w AS prev_price,
            MAX(CASE WHEN s.date <= {minus_n} THEN s.date END)
                OVER (PARTITION BY l.price_id) AS base_date
-      FROM fresh l
+      FROM latest l
       JOIN pricing_pricesnapshot s
         ON s.price_id = l.price_id AND s.date >= {minus_2n} AND s.date <= l.last_date
-     WHERE s.market_price IS NOT NULL
+     WHERE s.market_price IS NOT NULL AND l.last_date >= %(fresh_since)s
     WINDOW w AS (PARTITION BY l.price_id ORDER BY s.date)
 ), rets AS (
-    SELECT w.price_id, w.date AS day, w.market_price, w.observations, w.last_date,
-           w.base_date,
+    SELECT w.price_id, w.card_id, w.source, w.currency, w.date AS day, w.market_price,
+           w.observations, w.last_date, w.base_date,
            CASE WHEN w.prev_date >= w.base_date
                 THEN LN(CAST(w.market_price AS DOUBLE PRECISION) / w.prev_price)
                      / SQRT({days})
@@ -344,7 +345,9 @@ WITH latest AS (
       FROM win w
      WHERE w.base_date IS NOT NULL AND w.date >= w.base_date
 ), moves AS (
-    SELECT price_id, MIN(base_date) AS base_date, MIN(last_date) AS last_date,
+    SELECT MIN(card_id) AS card_id, MIN(source) AS source, MIN(currency) AS currency,
+           MIN(base_date) AS base_date,
+           MIN(last_date) AS last_date,
            MAX(CASE WHEN day = base_date THEN market_price END) AS base_price,
            MAX(CASE WHEN day = last_date THEN market_price END) AS last_price,
            COUNT(*) AS points, SUM(observations) AS observations,
@@ -354,14 +357,13 @@ WITH latest AS (
       FROM rets
      GROUP BY price_id
 ), scored AS (
-    SELECT m.*, f.card_id, f.source, f.currency, c.tcg_id,
+    SELECT m.*, c.tcg_id,
            CAST(m.last_price - m.base_price AS DOUBLE PRECISION) * 100
                / CAST(m.base_price AS DOUBLE PRECISION) AS change_pct,
            CASE WHEN m.last_price > m.base_price THEN 1
                 WHEN m.last_price < m.base_price THEN -1 ELSE 0 END AS direction
       FROM moves m
-      JOIN fresh f ON f.price_id = m.price_id
-      JOIN catalogue_card c ON c.id = f.card_id
+      JOIN catalogue_card c ON c.id = m.card_id
      WHERE m.base_price > 0
 ), ranked AS (
     SELECT s.*,
@@ -693,7 +695,7 @@ def _deal_item(card_id: int, label: tuple[str, str, str], variant: str, language
 # --- Trending ---------------------------------------------------------------------------------
 
 _TRENDING_SQL = """
-WITH activity AS (
+WITH activity AS MATERIALIZED (
     SELECT s.price_id,
            AVG(CASE WHEN s.date > %(split)s THEN s.observations END) AS recent,
            AVG(CASE WHEN s.date <= %(split)s THEN s.observations END) AS previous
@@ -798,8 +800,12 @@ def _stats_compute() -> dict[str, Any]:
     """Users, sellers and cards from the platform counts registry (csm.selectors); the price
     book's own figures counted here."""
     counts = platform_totals()
-    priced_card = Price.objects.filter(card__tcg=OuterRef("pk"))
-    priced_sealed = Price.objects.filter(sealed_product__tcg=OuterRef("pk"))
+    # Per TCG: its first card (or sealed product) that has a price — a few index probes
+    # each, where joining the whole price book to the catalogue would read every row.
+    priced_card = Card.objects.filter(tcg=OuterRef("pk")).filter(
+        Exists(Price.objects.filter(card=OuterRef("pk"))))
+    priced_sealed = SealedProduct.objects.filter(tcg=OuterRef("pk")).filter(
+        Exists(Price.objects.filter(sealed_product=OuterRef("pk"))))
     covered = TCG.objects.filter(Exists(priced_card) | Exists(priced_sealed)).count()
     last = Price.objects.aggregate(last=Max("recorded_at"))["last"]
     return _stamp({

@@ -229,3 +229,19 @@ def test_market_endpoints_answer_with_an_empty_book(api_client) -> None:  # noqa
                  "/api/market/stats", "/api/market/overview", "/api/market/radar-stats",
                  "/api/market/active-sellers", "/api/trending"):
         assert api_client.get(path).status_code == 200, path
+
+
+@pytest.mark.parametrize("query", [
+    "", "tcg=pokemon", "period=30d&limit=50", "limit=1&tcg=", "tcg=all&period=90d",
+    "limit=%207", "limit=+5", "limit=5.0", "limit=٣", "tcg=%20mtg%20", "other=1&limit=3",
+])
+def test_fast_query_parsing_agrees_with_the_serializer(rf, query) -> None:  # noqa: ANN001
+    from rest_framework.request import Request
+
+    from csm.api.validation import validate_query
+    from pricing.api.market import MoversQuery, _fast_parse
+
+    request = Request(rf.get(f"/api/market/movers?{query}"))
+    fast = _fast_parse(MoversQuery, request)
+    if fast is not None:
+        assert fast == validate_query(MoversQuery, request)
