@@ -195,7 +195,7 @@ def test_import_writes_current_prices_and_daily_snapshots(
     prices_changed.connect(listen, dispatch_uid="test-history")
     try:
         with django_capture_on_commit_callbacks(execute=True), \
-                django_assert_max_num_queries(26):
+                django_assert_max_num_queries(28):
             report = price_history_import(path=folder)
     finally:
         prices_changed.disconnect(dispatch_uid="test-history")
