@@ -121,11 +121,33 @@ def market_caches_warm_all() -> int:
     entries[KEY_RADAR] = _radar_compute(stats=entries[KEY_STATS],
                                         movers=entries[key_movers(ALL, "7d")],
                                         deals=entries[key_deals(ALL, DEFAULT_MIN_SPREAD)])
-    cache.set_many(entries, CACHE_SECONDS)
+    _store(entries, CACHE_SECONDS)
     stale_since = cache.get(STALE_KEY)
     if stale_since is not None and stale_since <= started:
         cache.delete(STALE_KEY)
     return len(entries)
+
+
+# This process's copies of cache entries, by the version (generated_at_ts) they had: a warm
+# request fetches only the entry's version (a few bytes) and unpickles the entry only when
+# the warm-up has replaced it. Entries are never mutated (readers build new dicts).
+_LOCAL: dict[str, tuple[float, dict[str, Any]]] = {}
+_LOCAL_MAX = 256
+
+
+def _version_key(key: str) -> str:
+    return f"{key}:version"
+
+
+def _store(entries: dict[str, dict[str, Any]], seconds: int) -> None:
+    versions = {_version_key(key): value["generated_at_ts"] for key, value in entries.items()}
+    cache.set_many({**entries, **versions}, seconds)
+
+
+def _remember(key: str, value: dict[str, Any]) -> None:
+    if len(_LOCAL) >= _LOCAL_MAX:
+        _LOCAL.clear()
+    _LOCAL[key] = (value["generated_at_ts"], value)
 
 
 def _read(key: str, compute: Callable[[], dict[str, Any]], *, stale_flag: bool = True,
@@ -136,12 +158,17 @@ def _read(key: str, compute: Callable[[], dict[str, Any]], *, stale_flag: bool =
     movers request computes its period for every TCG at once and stores them all). With
     `stale_flag` the entry says whether prices arrived after it was computed.
     """
-    found = cache.get_many([key, STALE_KEY]) if stale_flag else {key: cache.get(key)}
-    value = found.get(key)
-    if value is None:
-        entries = compute()
-        cache.set_many(entries, seconds)
-        value = entries[key]
+    found = cache.get_many([_version_key(key), STALE_KEY])
+    version, local = found.get(_version_key(key)), _LOCAL.get(key)
+    if version is not None and local is not None and local[0] == version:
+        value = local[1]
+    else:
+        value = cache.get(key)
+        if value is None:
+            entries = compute()
+            _store(entries, seconds)
+            value = entries[key]
+        _remember(key, value)
     if stale_flag:
         stale_since = found.get(STALE_KEY)
         value = {**value, "stale": stale_since is not None
