@@ -1,8 +1,9 @@
 """Pricing API: market intelligence (routes included by pricing/api/urls.py).
 
 Views parse the query and return the cached payload from pricing.market as it is: a warm
-request reads one cache entry and runs no SQL. The output serializers below document the
-shapes in the OpenAPI schema; they are not run per request.
+request reads one cache entry's version and runs no SQL; the list endpoints also reuse the
+JSON they rendered for that version. The output serializers below document the shapes in the
+OpenAPI schema; they are not run per request.
 """
 
 from __future__ import annotations
@@ -11,10 +12,11 @@ import math
 import re
 from typing import Any
 
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.urls import re_path
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -301,6 +303,25 @@ class MarketTrendingOut(_MarketCachedOut):
 
 # --- Views ------------------------------------------------------------------------------------
 
+# Rendered bodies of the list endpoints, by what they were rendered from (the endpoint, its
+# parameters, the entry's generated_at and stale flag): encoding up to 150 movers is most of a
+# warm request's own work, and the same few variants are asked for over and over.
+_BODIES: dict[tuple, bytes] = {}
+_BODIES_MAX = 512
+
+
+def _json(token: tuple, payload: dict[str, Any], data: object = None) -> HttpResponse:
+    """`data` (default: `payload`) as JSON, rendered once per version of `payload`."""
+    key = (*token, payload["generated_at"], payload["stale"])
+    body = _BODIES.get(key)
+    if body is None:
+        body = JSONRenderer().render(payload if data is None else data)
+        if len(_BODIES) >= _BODIES_MAX:
+            _BODIES.clear()
+        _BODIES[key] = body
+    return HttpResponse(body, content_type="application/json")
+
+
 TAGS = ["Market intelligence"]
 
 
@@ -315,10 +336,11 @@ class MoversView(APIView):
                     f"{market.MIN_VOLATILITY_POINTS} prices). Warmed in the cache after "
                     "every price update.",
         parameters=[MoversQuery], responses={200: MarketMoversOut, 404: NOT_FOUND, 422: INVALID})
-    def get(self, request: Request) -> Response:
+    def get(self, request: Request) -> HttpResponse:
         query = _parse(MoversQuery, request)
-        return Response(market.market_movers(tcg=_tcg(query["tcg"], all_allowed=True),
-                                             period=query["period"], limit=query["limit"]))
+        tcg = _tcg(query["tcg"], all_allowed=True)
+        payload = market.market_movers(tcg=tcg, period=query["period"], limit=query["limit"])
+        return _json(("movers", tcg, query["period"], query["limit"]), payload)
 
 
 class LegacyMoversView(APIView):
@@ -328,10 +350,13 @@ class LegacyMoversView(APIView):
                     "item shape. Prefer /api/market/movers.",
         parameters=[LegacyMoversQuery],
         responses={200: MarketMoverItemOut(many=True), 404: NOT_FOUND, 422: INVALID})
-    def get(self, request: Request) -> Response:
+    def get(self, request: Request) -> HttpResponse:
         query = _parse(LegacyMoversQuery, request)
-        return Response(market.market_movers_legacy(
-            direction=query["direction"], tcg=_tcg(query["tcg_slug"]), limit=query["limit"]))
+        tcg, direction = _tcg(query["tcg_slug"]), query["direction"]
+        payload = market.market_movers(tcg=tcg, period=market.LEGACY_PERIOD,
+                                       limit=query["limit"])
+        return _json(("legacy", tcg, direction, query["limit"]), payload,
+                     payload["gainers" if direction == "up" else "losers"])
 
 
 class BestDealsView(APIView):
@@ -343,11 +368,12 @@ class BestDealsView(APIView):
                     "source counts at its cheapest row, each card once (its widest variant). "
                     "Prices in a currency without an FX rate are left out.",
         parameters=[BestDealsQuery], responses={200: MarketDealsOut, 404: NOT_FOUND, 422: INVALID})
-    def get(self, request: Request) -> Response:
+    def get(self, request: Request) -> HttpResponse:
         query = _parse(BestDealsQuery, request)
-        return Response(market.market_best_deals(tcg=_tcg(query["tcg_slug"]),
-                                                 min_spread=query["min_spread_pct"],
-                                                 limit=query["limit"]))
+        tcg = _tcg(query["tcg_slug"])
+        payload = market.market_best_deals(tcg=tcg, min_spread=query["min_spread_pct"],
+                                           limit=query["limit"])
+        return _json(("deals", tcg, payload["min_spread_pct"], query["limit"]), payload)
 
 
 class StatsView(APIView):
@@ -402,10 +428,11 @@ class TrendingView(APIView):
                     "by growth.",
         parameters=[TrendingQuery],
         responses={200: MarketTrendingOut, 404: NOT_FOUND, 422: INVALID})
-    def get(self, request: Request) -> Response:
+    def get(self, request: Request) -> HttpResponse:
         query = _parse(TrendingQuery, request)
-        return Response(market.market_trending(tcg=_tcg(query["tcg_slug"]),
-                                               limit=query["limit"]))
+        tcg = _tcg(query["tcg_slug"])
+        payload = market.market_trending(tcg=tcg, limit=query["limit"])
+        return _json(("trending", tcg, query["limit"]), payload)
 
 
 urlpatterns = [

@@ -245,3 +245,22 @@ def test_fast_query_parsing_agrees_with_the_serializer(rf, query) -> None:  # no
     fast = _fast_parse(MoversQuery, request)
     if fast is not None:
         assert fast == validate_query(MoversQuery, request)
+
+
+def test_a_new_warm_up_replaces_what_requests_see(api_client, book,  # noqa: ANN001
+                                                  django_capture_on_commit_callbacks) -> None:
+    market.market_caches_warm_all()
+    before = api_client.get("/api/market/movers", {"tcg": "mtg"}).json()
+    assert before["cards_flat"] == 1 and before["stale"] is False
+
+    write_series(Series(book["lotus"], [(book["end"] + timedelta(days=1), "150", 1)],
+                        source="scryfall"))
+    with django_capture_on_commit_callbacks() as callbacks:
+        market.market_caches_refresh()
+    assert api_client.get("/api/market/movers", {"tcg": "mtg"}).json() == {
+        **before, "stale": True}
+
+    callbacks[0]()
+    after = api_client.get("/api/market/movers", {"tcg": "mtg"}).json()
+    assert after["stale"] is False and after["generated_at"] != before["generated_at"]
+    assert [c["name"] for c in after["gainers"]] == ["Black Lotus"]
