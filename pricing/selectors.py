@@ -459,3 +459,22 @@ def card_price_trend(*, card_id: int, period: str) -> PriceTrend:
         slope_per_day=direction.slope_per_day if direction else None,
         pct_per_week=direction.pct_per_week if direction else None,
         volatility=vol, reason=reason)
+
+
+# --- Platform counts (the csm counts registry: /api/health, /api/stats) -------------------
+
+
+def platform_counts() -> dict[str, int]:
+    """Real price rows (synthetic benchmark rows are not prices anyone quotes) and active
+    alerts."""
+    from pricing.models import PriceAlert
+
+    return {"prices": Price.objects.filter(is_synthetic=False).count(),
+            "active_alerts": PriceAlert.objects.filter(is_active=True).count()}
+
+
+def platform_tcg_counts() -> dict[str, dict[str, Any]]:
+    """Per TCG: {slug: {"prices": n}} for the real card prices (one grouped query)."""
+    rows = (Price.objects.filter(is_synthetic=False, card__isnull=False).order_by()
+            .values("card__tcg__slug").annotate(n=Count("pk")))
+    return {row["card__tcg__slug"]: {"prices": row["n"]} for row in rows}

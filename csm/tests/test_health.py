@@ -184,15 +184,14 @@ def test_per_tcg_rows_are_merged_by_slug_and_never_invented():
 
 @pytest.fixture
 def accounts_selectors_hooks(monkeypatch):
-    """Give an installed app's selectors module the registry hooks, as a real app would."""
-    import accounts.selectors
+    """Replace pricing's registry hooks with fixed figures; accounts reports users and
+    sellers, the catalogue cards and TCGs."""
+    import pricing.selectors
 
-    # Pricing-like figures on top of accounts' own; the catalogue reports cards and TCGs.
-    own_counts = accounts.selectors.platform_counts  # users and sellers
-    monkeypatch.setattr(accounts.selectors, "platform_counts",
-                        lambda: {**own_counts(), "prices": 1000, "active_alerts": 3})
-    monkeypatch.setattr(accounts.selectors, "platform_tcg_counts",
-                        lambda: {"pokemon": {"prices": 1000}}, raising=False)
+    monkeypatch.setattr(pricing.selectors, "platform_counts",
+                        lambda: {"prices": 1000, "active_alerts": 3})
+    monkeypatch.setattr(pricing.selectors, "platform_tcg_counts",
+                        lambda: {"pokemon": {"prices": 1000}})
     csm_selectors._app_hooks.cache_clear()
     cache.clear()
     yield
@@ -257,8 +256,9 @@ def test_stats_page_shows_the_numbers(client, language, heading, django_assert_m
     UserFactory.create_batch(12)
     UserFactory.create_batch(3, is_seller=True)
     # Cold cache (counts are then cached for a minute): settings, users/sellers, the
-    # catalogue's four totals and its per-TCG rows, plus the page's own reads.
-    with django_assert_max_num_queries(10):
+    # catalogue's four totals and its per-TCG rows, pricing's prices, alerts and per-TCG
+    # prices, plus the page's own reads.
+    with django_assert_max_num_queries(13):
         response = client.get(f"/{language}/stats/")
     assert response.status_code == 200
     html = response.content.decode()
