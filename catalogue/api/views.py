@@ -20,7 +20,7 @@ from catalogue import selectors
 from catalogue.api import serializers as out
 from csm.api.errors import UnprocessableEntity, error_item
 from csm.api.pagination import LimitOffsetPagination, pagination
-from csm.api.validation import validate_query
+from csm.api.validation import validate_page_and_query, validate_query
 
 NOT_FOUND = OpenApiResponse(description='`{"detail": "... not found"}`')
 INVALID = OpenApiResponse(description="Query validation errors (`loc`, `msg`, `type`)")
@@ -40,17 +40,7 @@ def _limit_params(default: int, maximum: int, *, offset: bool = True) -> list[Op
 def _parse(request: Request, page: type[LimitOffsetPagination],
            query: type[serializers.Serializer] | None = None) -> dict[str, Any]:
     """Paging and filter parameters together, so one 422 lists every bad parameter."""
-    errors: list[dict[str, Any]] = []
-    params: dict[str, Any] = {}
-    try:
-        params["limit"], params["offset"] = page().parse(request)
-    except UnprocessableEntity as exc:
-        errors.extend(exc.errors)
-    if query is not None:
-        try:
-            params.update(validate_query(query, request))
-        except UnprocessableEntity as exc:
-            errors.extend(exc.errors)
+    params, errors = validate_page_and_query(request, page=page, query=query)
     if errors:
         raise UnprocessableEntity(errors)
     return params

@@ -41,3 +41,24 @@ def validate_body(serializer_class: type[serializers.Serializer], request: Reque
             raise BadRequest(missing_message or f"{', '.join(missing)} required")
         raise UnprocessableEntity(field_error_items("body", errors, serializer.fields))
     return dict(serializer.validated_data)
+
+
+def validate_page_and_query(request: Request, *, page: type | None = None,
+                            query: type[serializers.Serializer] | None = None
+                            ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Paging (`page`: a csm.api.pagination class) and filters checked together, so one
+    422 can list every bad parameter. Returns the valid values and the error items; the
+    caller adds its own checks and raises UnprocessableEntity when there are errors."""
+    errors: list[dict[str, Any]] = []
+    params: dict[str, Any] = {}
+    if page is not None:
+        try:
+            params["limit"], params["offset"] = page().parse(request)
+        except UnprocessableEntity as exc:
+            errors.extend(exc.errors)
+    if query is not None:
+        try:
+            params.update(validate_query(query, request))
+        except UnprocessableEntity as exc:
+            errors.extend(exc.errors)
+    return params, errors

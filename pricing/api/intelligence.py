@@ -24,7 +24,7 @@ from catalogue.selectors import card_get
 from csm.api.errors import UnprocessableEntity, error_item
 from csm.api.pagination import LimitOffsetPagination, pagination
 from csm.api.permissions import StarterPlus
-from csm.api.validation import validate_query
+from csm.api.validation import validate_page_and_query, validate_query
 from pricing import intelligence as pi
 from pricing.fx import fx_rate
 from pricing.models import Price, Source, SourceListing
@@ -125,17 +125,7 @@ PAGE_PARAMS = [OpenApiParameter("limit", int, default=50, description="1–200, 
 def _parse(request: Request, query: type[serializers.Serializer],
            page: type[LimitOffsetPagination] | None = None) -> dict[str, Any]:
     """Paging and filters together, so one 422 lists every bad parameter."""
-    errors: list[dict[str, Any]] = []
-    params: dict[str, Any] = {}
-    if page is not None:
-        try:
-            params["limit"], params["offset"] = page().parse(request)
-        except UnprocessableEntity as exc:
-            errors.extend(exc.errors)
-    try:
-        params.update(validate_query(query, request))
-    except UnprocessableEntity as exc:
-        errors.extend(exc.errors)
+    params, errors = validate_page_and_query(request, page=page, query=query)
     if errors:
         raise UnprocessableEntity(errors)
     return params

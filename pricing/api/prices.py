@@ -30,7 +30,7 @@ from catalogue.api.serializers import page_of
 from catalogue.api.urls import ID, TCG
 from csm.api.errors import UnprocessableEntity, error_item
 from csm.api.pagination import pagination
-from csm.api.validation import validate_query
+from csm.api.validation import validate_page_and_query
 from pricing import selectors
 from pricing.models import Price, Source
 
@@ -102,17 +102,7 @@ def _parse(request: Request, query: type[serializers.Serializer], *,
            page: type | None = None, enums: dict[str, Sequence[object]] | None = None
            ) -> dict[str, Any]:
     """Every parameter checked before answering, so one 422 lists all bad ones."""
-    errors: list[dict[str, Any]] = []
-    params: dict[str, Any] = {}
-    if page is not None:
-        try:
-            params["limit"], params["offset"] = page().parse(request)
-        except UnprocessableEntity as exc:
-            errors.extend(exc.errors)
-    try:
-        params.update(validate_query(query, request))
-    except UnprocessableEntity as exc:
-        errors.extend(exc.errors)
+    params, errors = validate_page_and_query(request, page=page, query=query)
     failed = {tuple(error["loc"]) for error in errors}
     for name, permitted in (enums or {}).items():
         if ("query", name) in failed:
