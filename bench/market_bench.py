@@ -24,14 +24,15 @@ from __future__ import annotations
 
 import argparse
 import gc
-import math
 import os
 import random
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
+
+from common import Result, SqlTimer
+from common import setup_django as setup_common
 
 ROOT = Path(__file__).resolve().parents[1]
 SCALE_CARDS = 133_317
@@ -40,51 +41,8 @@ MOVERS_P95_MS = 3.0
 DETAIL_P95_MS = 10.0
 
 
-@dataclass
-class Result:
-    name: str
-    target_ms: float | None
-    total_ms: list[float] = field(default_factory=list)
-    sql_ms: list[float] = field(default_factory=list)
-    queries: int = 0
-    example: str = ""
-
-    def pct(self, p: float, values: list[float] | None = None) -> float:
-        """Nearest-rank percentile."""
-        data = sorted(self.total_ms if values is None else values)
-        rank = max(1, min(len(data), math.ceil(p / 100 * len(data))))
-        return data[rank - 1]
-
-    @property
-    def passed(self) -> bool | None:
-        return None if self.target_ms is None else self.pct(95) <= self.target_ms
-
-
-class SqlTimer:
-    """connection.execute_wrapper: adds up the time spent in the database driver."""
-
-    def __init__(self) -> None:
-        self.seconds = 0.0
-        self.count = 0
-
-    def __call__(self, execute: Callable, sql: str, params: object, many: bool,
-                 context: dict) -> object:
-        started = time.perf_counter()
-        try:
-            return execute(sql, params, many, context)
-        finally:
-            self.seconds += time.perf_counter() - started
-            self.count += 1
-
-
 def setup_django() -> None:
-    sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "csm.settings")
-    # The anonymous limiter still runs on every request; it just must not answer 429 here.
-    os.environ.setdefault("CSM_ANON_RATE_PER_MINUTE", "100000000")
-    import django
-
-    django.setup()
+    setup_common()
     from django.conf import settings
 
     # Before the cache is first used: the bench's entries under their own prefix.

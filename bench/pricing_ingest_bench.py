@@ -36,12 +36,13 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
+
+from common import SqlTimer
 
 ROOT = Path(__file__).resolve().parents[1]
 SCALE_CARDS = 133_317
@@ -89,21 +90,6 @@ def manage(url: str, *args: str) -> float:
     return time.perf_counter() - started
 
 
-class SqlTimer:
-    """connection.execute_wrapper: adds up the time spent in SQL statements."""
-
-    def __init__(self) -> None:
-        self.seconds = 0.0
-        self.count = 0
-
-    def __call__(self, execute: Callable, sql: str, params: object, many: bool,
-                 context: dict) -> object:
-        started = time.perf_counter()
-        try:
-            return execute(sql, params, many, context)
-        finally:
-            self.seconds += time.perf_counter() - started
-            self.count += 1
 
 
 def bench_rows(card_ids: list[int], batch: int, *, price: Decimal, at: object) -> list:
