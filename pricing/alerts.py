@@ -37,7 +37,7 @@ from catalogue.models import Card
 from csm.api.errors import Conflict, UnprocessableEntity, error_item
 from messaging.models import Notification
 from messaging.services import notification_create, notifications_mark_read_for_alerts
-from pricing.fx import Rate, fx_rate
+from pricing.fx import Converter
 from pricing.ingest import CURRENCIES
 from pricing.models import RAW, Condition, FxRate, Price, PriceAlert
 
@@ -66,24 +66,6 @@ def user_language(user: User) -> str:
     language = getattr(user, "language", "") or ""
     supported = {code for code, _name in settings.LANGUAGES}
     return language if language in supported else settings.LANGUAGE_CODE
-
-
-class Converter:
-    """`pricing.fx` conversion with the rate looked up once per currency pair (a check
-    converts many rows in the same few currencies). Same rounding as `pricing.fx.convert`."""
-
-    def __init__(self) -> None:
-        self._rates: dict[tuple[str, str], Rate | None] = {}
-
-    def __call__(self, amount: Decimal, from_currency: str, to_currency: str
-                 ) -> Decimal | None:
-        pair = (from_currency, to_currency)
-        if pair not in self._rates:
-            self._rates[pair] = fx_rate(from_currency, to_currency)
-        rate = self._rates[pair]
-        if rate is None:
-            return None
-        return (Decimal(amount) * rate.rate).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 # --- Selectors --------------------------------------------------------------------------------

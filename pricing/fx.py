@@ -65,6 +65,27 @@ def convert(amount: Decimal | None, from_currency: str, to_currency: str, *,
     return (Decimal(amount) * rate.rate).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+class Converter:
+    """`convert` with each currency pair's rate looked up once: a job or a request converts
+    many amounts in a few currencies. Same rates and rounding as `convert`."""
+
+    def __init__(self, *, on: date | None = None) -> None:
+        self.on = on
+        self._rates: dict[tuple[str, str], Rate | None] = {}
+
+    def __call__(self, amount: Decimal | None, from_currency: str, to_currency: str
+                 ) -> Decimal | None:
+        if amount is None:
+            return None
+        pair = (from_currency, to_currency)
+        if pair not in self._rates:
+            self._rates[pair] = fx_rate(from_currency, to_currency, on=self.on)
+        rate = self._rates[pair]
+        if rate is None:
+            return None
+        return (Decimal(amount) * rate.rate).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
 def fx_cache_clear() -> None:
     """Call after storing new rates: later lookups use a new cache generation."""
     try:

@@ -65,7 +65,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from pricing.fx import fx_rate
+from pricing.fx import Converter, fx_rate
 from pricing.models import RAW, FxRate, Price, PriceSnapshot, ScrapeRun, Source, SourceListing
 
 CENT = Decimal("0.01")
@@ -579,22 +579,14 @@ def _no_data_reason(segment: Segment, prices: Sequence[PriceInput],
 
 
 class EurConverter:
-    """pricing.fx.convert(amount, currency, "EUR") at the latest rate, looking each
-    currency's rate up once (a request converts many amounts in few currencies)."""
+    """pricing.fx.convert(amount, currency, "EUR") at the latest rate, each currency's rate
+    looked up once (a request converts many amounts in few currencies)."""
 
     def __init__(self) -> None:
-        self.rates: dict[str, Decimal | None] = {"EUR": None}
+        self._convert = Converter()
 
     def __call__(self, amount: Decimal | None, currency: str) -> Decimal | None:
-        if amount is None:
-            return None
-        if currency == "EUR":
-            return Decimal(amount)
-        if currency not in self.rates:
-            rate = fx_rate(currency, "EUR")
-            self.rates[currency] = rate.rate if rate else None
-        rate = self.rates[currency]
-        return None if rate is None else cents(Decimal(amount) * rate)
+        return self._convert(amount, currency, "EUR")
 
 
 def card_price_inputs(*, card_id: int, to_eur: EurConverter | None = None

@@ -12,7 +12,7 @@ Rules (docs/api-notes.md, "Price summaries"):
   is `is_primary`; a card without raw NM rows has none.
 - best_price: the lowest current raw NM market price across sources and variants, in USD.
   Each currency's lowest price is converted with today's ECB reference rate
-  (`pricing.fx.fx_rate`, rounded to cents half-up as `pricing.fx.convert` does); a currency
+  (`pricing.fx.Converter`: the rates and rounding of `pricing.fx.convert`); a currency
   without a rate is left out, never mixed in unconverted. English rows are preferred as for
   the reference series: rows in other languages count only for a card without a convertible
   English row. Sealed products: the same over their raw NM rows.
@@ -32,7 +32,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from catalogue.services import card_price_summaries_update, sealed_price_summaries_update
-from pricing.fx import fx_rate
+from pricing.fx import Converter
 from pricing.models import RAW, Condition, Price
 from pricing.selectors import (
     CENT,
@@ -145,21 +145,14 @@ def reference_series_choose(card_ids: Sequence[int], *, since: date) -> int:
 # --- Best price -------------------------------------------------------------------------------
 
 
-def _to_usd(amount: Decimal, rate: Decimal) -> Decimal:
-    return (amount * rate).quantize(CENT, rounding=ROUND_HALF_UP)  # as pricing.fx.convert
-
-
 def _best_usd(rows: Iterable[tuple[int, bool, str, Decimal]]) -> dict[int, Decimal]:
     """rows: (item id, is English, currency, lowest market price in that currency)."""
-    rates: dict[str, Decimal | None] = {}
+    convert = Converter()
     best: dict[int, tuple[bool, Decimal]] = {}
     for item_id, english, currency, low in rows:
-        if currency not in rates:
-            rate = fx_rate(currency, USD)
-            rates[currency] = rate.rate if rate is not None else None
-        if rates[currency] is None:
+        usd = convert(Decimal(low), currency, USD)
+        if usd is None:
             continue  # no FX rate: left out, never mixed unconverted
-        usd = _to_usd(Decimal(low), rates[currency])
         current = best.get(item_id)
         # English rows win over other languages; within the same class the lowest wins.
         if current is None or (english and not current[0]) or (
