@@ -28,7 +28,7 @@ from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlencode
 
-from common import Result, SqlTimer, setup_django
+from common import Result, SqlTimer, checked_get, setup_django
 
 ROOT = Path(__file__).resolve().parents[1]
 SCALE_CARDS = 133_317
@@ -57,12 +57,7 @@ def run(result: Result, paths: list[str], *, requests: int, warmup: int) -> Resu
 
     client = Client(HTTP_HOST="127.0.0.1", HTTP_ACCEPT="application/json")
     result.example = paths[0]
-
-    def get(path: str) -> None:
-        response = client.get(path)
-        if response.status_code != 200:
-            raise SystemExit(f"GET {path} answered {response.status_code}: "
-                             f"{response.content[:300]!r}")
+    get = checked_get(client)
 
     for i in range(warmup):
         get(paths[i % len(paths)])

@@ -54,6 +54,18 @@ class SqlTimer:
             self.count += 1
 
 
+def checked_get(client: object) -> Callable[[str], None]:
+    """GET through a Django test client; any answer but 200 stops the benchmark."""
+
+    def get(path: str) -> None:
+        response = client.get(path)
+        if response.status_code != 200:
+            raise SystemExit(f"GET {path} answered {response.status_code}: "
+                             f"{response.content[:300]!r}")
+
+    return get
+
+
 def setup_django() -> None:
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "csm.settings")

@@ -31,7 +31,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from common import Result, SqlTimer
+from common import Result, SqlTimer, checked_get
 from common import setup_django as setup_common
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -61,12 +61,7 @@ def run(result: Result, paths: list[str], *, requests: int, warmup: int) -> Resu
     gc.collect()
     client = Client(HTTP_HOST="127.0.0.1", HTTP_ACCEPT="application/json")
     result.example = paths[0]
-
-    def get(path: str) -> None:
-        response = client.get(path)
-        if response.status_code != 200:
-            raise SystemExit(f"GET {path} answered {response.status_code}: "
-                             f"{response.content[:300]!r}")
+    get = checked_get(client)
 
     for i in range(warmup):
         get(paths[i % len(paths)])
