@@ -161,12 +161,15 @@ def _validate(quote: Quote, source: str, now: datetime, result: IngestResult) ->
     return True
 
 
-def _resolve(quotes: Sequence[Quote]) -> dict[tuple[str, object], tuple[int | None, int | None]]:
-    """(ref kind, value) -> (card id, sealed id), one query per kind in use."""
+def refs_resolve(refs: Iterable[tuple[str, object]]
+                 ) -> dict[tuple[str, str], tuple[int | None, int | None]]:
+    """(ref kind, str(value)) -> (card id, sealed id), one query per kind in use. Refs of an
+    unknown kind are ignored."""
     wanted: dict[str, set] = defaultdict(set)
-    for quote in quotes:
-        wanted[quote.ref[0]].add(quote.ref[1])
-    found: dict[tuple[str, object], tuple[int | None, int | None]] = {}
+    for kind, value in refs:
+        if kind in CARD_REFS or kind in SEALED_REFS:
+            wanted[kind].add(value)
+    found: dict[tuple[str, str], tuple[int | None, int | None]] = {}
     for kind, values in wanted.items():
         is_card = kind in CARD_REFS
         model = Card if is_card else SealedProduct
@@ -238,7 +241,7 @@ def quotes_to_rows(quotes: Iterable[Quote], *, source: str,
             valid.append(quote)
         else:
             result.invalid += 1
-    resolved = _resolve(valid)
+    resolved = refs_resolve(quote.ref for quote in valid)
     rows: list[PriceRow] = []
     for quote in valid:
         item = resolved.get((quote.ref[0], str(quote.ref[1])))

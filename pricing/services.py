@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
 from csm.http import SourceError
-from pricing.ingest import CARD_REFS, IngestResult, _coerce, prices_ingest
+from pricing.ingest import IngestResult, prices_ingest, refs_resolve
 from pricing.models import ScrapeRun, SourceListing
 from pricing.sources import adapter_class
 from pricing.sources.base import Listing, Progress, ScrapeBatch
@@ -79,19 +78,8 @@ def scrape_batch_write(*, run: ScrapeRun, source: str, batch: ScrapeBatch) -> Sc
 
 
 def _card_ids_for(refs: set[tuple[str, object]]) -> dict[tuple[str, str], int]:
-    from catalogue.models import Card
-
-    by_kind: dict[str, set] = defaultdict(set)
-    for kind, value in refs:
-        if kind in CARD_REFS:
-            by_kind[kind].add(value)
-    found: dict[tuple[str, str], int] = {}
-    for kind, values in by_kind.items():
-        column = CARD_REFS[kind]
-        for value, pk in Card.objects.filter(**{f"{column}__in": _coerce(kind, values)}) \
-                .order_by("pk").values_list(column, "pk"):
-            found.setdefault((kind, str(value)), pk)
-    return found
+    return {ref: card_id for ref, (card_id, _sealed) in refs_resolve(refs).items()
+            if card_id is not None}
 
 
 def source_listings_replace(*, source: str, listings: list[Listing],
