@@ -1,11 +1,18 @@
 """Staff views of the price book, scrape runs (with their progress) and alerts. The price and
-snapshot tables hold millions of rows: no full counts, raw id widgets, joined lists."""
+snapshot tables hold millions of rows: no full counts, raw id widgets, joined lists.
+
+Snapshots have a composite (price, date) key, which Django's admin cannot register (5.2):
+each price's page shows its latest daily snapshots instead."""
 
 from __future__ import annotations
 
 from django.contrib import admin
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
 
 from pricing.models import FxRate, Price, PriceAlert, PriceSnapshot, ScrapeRun, SourceListing
+
+RECENT_SNAPSHOTS = 30
 
 
 @admin.register(Price)
@@ -18,18 +25,22 @@ class PriceAdmin(admin.ModelAdmin):
     raw_id_fields = ("card", "sealed_product")
     search_fields = ("=card__id", "card__name")
     show_full_result_count = False
-    readonly_fields = ("reference_price", "outlier_streak", "rejected_price")
+    readonly_fields = ("reference_price", "outlier_streak", "rejected_price",
+                       "recent_snapshots")
 
-
-@admin.register(PriceSnapshot)
-class PriceSnapshotAdmin(admin.ModelAdmin):
-    list_display = ("price", "date", "market_price", "low_price", "high_price",
-                    "observations")
-    list_select_related = ("price",)
-    raw_id_fields = ("price",)
-    search_fields = ("=price__id", "=price__card__id")
-    date_hierarchy = "date"
-    show_full_result_count = False
+    @admin.display(description=_("latest daily snapshots"))
+    def recent_snapshots(self, price: Price) -> str:
+        snapshots = PriceSnapshot.objects.filter(price=price).order_by("-date")[:RECENT_SNAPSHOTS]
+        rows = format_html_join(
+            "", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            ((s.date, s.market_price, s.low_price, s.high_price, s.observations)
+             for s in snapshots))
+        if not rows:
+            return _("none yet")
+        return format_html(
+            "<table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>"
+            "</thead><tbody>{}</tbody></table>", _("date"), _("market price"), _("low price"),
+            _("high price"), _("observations"), rows)
 
 
 @admin.register(SourceListing)

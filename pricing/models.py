@@ -112,8 +112,13 @@ class Price(models.Model):
 class PriceSnapshot(models.Model):
     """A price row's value on one day (the last accepted value of that day)."""
 
+    # Keyed by (price, date): the table grows by a row per price per day, so no surrogate id
+    # and index. The foreign key cascades through the ORM but is not checked row by row in
+    # the database: snapshots are written only by the statement that has just upserted (and
+    # locked) their price (pricing.ingest) or by the history import for existing prices.
+    pk = models.CompositePrimaryKey("price_id", "date")
     price = models.ForeignKey(Price, on_delete=models.CASCADE, related_name="snapshots",
-                              db_index=False)  # the (price, date) key serves lookups
+                              db_index=False, db_constraint=False)
     date = models.DateField(_("date"))
     market_price = models.DecimalField(_("market price"), **MONEY, null=True, blank=True)
     low_price = models.DecimalField(_("low price"), **MONEY, null=True, blank=True)
@@ -123,9 +128,6 @@ class PriceSnapshot(models.Model):
     class Meta:
         verbose_name = _("price snapshot")
         verbose_name_plural = _("price snapshots")
-        constraints = [
-            models.UniqueConstraint(fields=["price", "date"], name="pricing_snapshot_day"),
-        ]
 
     def __str__(self) -> str:
         return f"{self.date}: {self.market_price}"

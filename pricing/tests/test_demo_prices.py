@@ -32,7 +32,7 @@ def marker(settings, tmp_path: Path) -> Path:  # noqa: ANN001
 
 def _state() -> tuple:
     return (list(Price.objects.order_by("pk").values_list()),
-            PriceSnapshot.objects.aggregate(n=Count("pk"), last=Max("pk")),
+            list(PriceSnapshot.objects.order_by("price_id", "date").values_list()),
             ScrapeRun.objects.count())
 
 

@@ -122,6 +122,41 @@ def test_same_day_updates_keep_one_snapshot_with_the_last_value() -> None:
         == [Decimal("52.00"), Decimal("53.00")]
 
 
+def test_one_batch_mixes_new_keys_same_day_and_next_day_updates_and_stale_quotes() -> None:
+    cards = CardFactory.create_batch(4)
+    prices_ingest(source="tcgplayer", quotes=[q(cards[0], 10, at=T0), q(cards[1], 20, at=T0),
+                                              q(cards[2], 30, at=T0 + timedelta(days=1))])
+    result = prices_ingest(source="tcgplayer", quotes=[
+        q(cards[0], 11, at=T0 + timedelta(hours=2)),  # same day: today's snapshot updated
+        q(cards[1], 21, at=T0 + timedelta(days=1)),  # next day: a second snapshot
+        q(cards[2], 29, at=T0),  # older than the stored price: ignored
+        q(cards[3], 40, at=T0),  # a new key: a new price and its first snapshot
+    ])
+    assert (result.written, result.stale) == (3, 1)
+    history = {card.pk: list(PriceSnapshot.objects.filter(price__card=card).order_by("date")
+                             .values_list("date", "market_price")) for card in cards}
+    day0, day1 = T0.date(), (T0 + timedelta(days=1)).date()
+    assert history == {
+        cards[0].pk: [(day0, Decimal("11.00"))],
+        cards[1].pk: [(day0, Decimal("20.00")), (day1, Decimal("21.00"))],
+        cards[2].pk: [(day1, Decimal("30.00"))],
+        cards[3].pk: [(day0, Decimal("40.00"))],
+    }
+
+
+def test_deleting_a_price_deletes_its_snapshots() -> None:
+    # The snapshot's foreign key is not checked by the database (see the model): the ORM's
+    # cascade is what keeps the history free of orphans.
+    card = CardFactory()
+    prices_ingest(source="tcgplayer", quotes=[q(card, 10, at=T0),
+                                              q(card, 12, at=T0, variant="holofoil")])
+    prices_ingest(source="tcgplayer", quotes=[q(card, 11, at=T0 + timedelta(days=1))])
+    Price.objects.filter(variant="normal").delete()
+    assert list(PriceSnapshot.objects.values_list("price__variant", flat=True)) == ["holofoil"]
+    card.delete()
+    assert not PriceSnapshot.objects.exists()
+
+
 def test_sealed_products_and_cards_share_the_book() -> None:
     card = CardFactory()
     box = SealedProductFactory(tcgplayer_product_id=555)

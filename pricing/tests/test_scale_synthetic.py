@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import io
 import random
+from datetime import UTC, timedelta
 from decimal import Decimal
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db.models import Count
+from django.db.models import Count, Max
 from django.utils import timezone
 
 from catalogue.tests.factories import CardFactory, CardSetFactory, tcg
@@ -123,6 +124,23 @@ def test_refresh_walks_every_synthetic_row_and_leaves_real_ones(catalogue: dict)
         ratio = price.market_price / before[key].market_price
         assert Decimal("0.85") < ratio < Decimal("1.15") or price.market_price < 1
     assert real_rows() == real
+
+
+def test_refresh_is_a_same_day_rescrape_and_next_day_adds_a_snapshot(catalogue: dict) -> None:
+    run("--rows", "40")
+    built = Price.objects.filter(is_synthetic=True).aggregate(at=Max("recorded_at"))["at"]
+    run("--refresh")
+    same_day = Price.objects.filter(is_synthetic=True).aggregate(at=Max("recorded_at"))["at"]
+    assert same_day > built and same_day.astimezone(UTC).date() == built.astimezone(UTC).date()
+    assert PriceSnapshot.objects.filter(price__is_synthetic=True).count() == 40
+    assert "as of" in run("--refresh", "--next-day")
+    next_day = Price.objects.filter(is_synthetic=True).aggregate(at=Max("recorded_at"))["at"]
+    assert next_day == same_day + timedelta(days=1)
+    per_price = set(Price.objects.filter(is_synthetic=True).annotate(n=Count("snapshots"))
+                    .values_list("n", flat=True))
+    assert per_price == {2}
+    with pytest.raises(CommandError, match="--next-day goes with --refresh"):
+        run("--rows", "40", "--next-day")
 
 
 def test_refresh_and_build_say_what_is_missing() -> None:

@@ -3,6 +3,7 @@
     manage.py price_scale_synthetic --rows 2021340            # build (needs synthetic cards)
     manage.py price_scale_synthetic --rows 2021340 --days 3   # … with three days of history
     manage.py price_scale_synthetic --refresh                 # new values for every row
+    manage.py price_scale_synthetic --refresh --next-day      # … as the next daily scrape
     manage.py price_scale_synthetic --delete                  # remove the synthetic prices
 
 Synthetic prices (`Price.is_synthetic=True`) are written only for the synthetic cards of
@@ -20,8 +21,12 @@ market price; observations are 1–60.
 
 `--rows` is the exact number of price rows; a second run with the same target does nothing,
 another target rebuilds. `--refresh` reads every synthetic row and upserts it again with a
-random-walk step (σ 2 % a day) and the current time — the "refresh" benchmark. Deterministic
-for a catalogue and --seed (except --refresh, which walks from the stored values).
+random-walk step (σ 2 % a day) — the "refresh" benchmark. The new values are stamped one
+second after the newest stored synthetic price, within its UTC day: a re-scrape the same day,
+which updates that day's snapshots. With --next-day they are stamped a day after it: the next
+daily scrape, which adds a snapshot per row. (Stamps follow the stored data, not the clock,
+so refreshes can be repeated; synthetic rows only.) Deterministic for a catalogue and --seed
+(except --refresh, which walks from the stored values).
 """
 
 from __future__ import annotations
@@ -32,7 +37,7 @@ import random
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 from time import monotonic
 from typing import Any
@@ -136,6 +141,9 @@ class Command(BaseCommand):
                            help="new values for every synthetic row (the refresh benchmark)")
         group.add_argument("--delete", action="store_true",
                            help="delete every synthetic price and its snapshots")
+        parser.add_argument("--next-day", action="store_true",
+                            help="with --refresh: stamp the values a day after the newest "
+                                 "stored ones (a new daily snapshot per row)")
         parser.add_argument("--days", type=int, default=1,
                             help="days of snapshots to build (1: today only)")
         parser.add_argument("--chunk", type=int, default=CHUNK, help="rows per upsert")
@@ -151,6 +159,8 @@ class Command(BaseCommand):
         workers = options["workers"] or (2 if connection.vendor == "postgresql" else 1)
         if workers < 1 or (workers > 1 and connection.vendor != "postgresql"):
             raise CommandError("--workers must be >= 1 (and 1 on SQLite)")
+        if options["next_day"] and not options["refresh"]:
+            raise CommandError("--next-day goes with --refresh")
         started = monotonic()
         if options["delete"]:
             prices, snapshots = self.delete()
@@ -159,9 +169,12 @@ class Command(BaseCommand):
                               f"snapshots ({monotonic() - started:.1f}s).")
             return
         if options["refresh"]:
-            rows = self.refresh(chunk=options["chunk"], seed=options["seed"], workers=workers)
+            at = refresh_stamp(next_day=options["next_day"])
+            rows = self.refresh(chunk=options["chunk"], seed=options["seed"], workers=workers,
+                                at=at)
             elapsed = monotonic() - started
-            self.stdout.write(f"Refreshed {rows:,} synthetic prices in {elapsed:.1f}s "
+            self.stdout.write(f"Refreshed {rows:,} synthetic prices as of {at:%Y-%m-%d %H:%M:%S}"
+                              f" UTC in {elapsed:.1f}s "
                               f"({rows / elapsed if elapsed else 0:,.0f} rows/s).")
             return
         target = options["rows"]
@@ -288,7 +301,7 @@ class Command(BaseCommand):
 
     # --- Refreshing -------------------------------------------------------------------------
 
-    def refresh(self, *, chunk: int, seed: int, workers: int) -> int:
+    def refresh(self, *, chunk: int, seed: int, workers: int, at: datetime) -> int:
         """Every synthetic row again, one random-walk step on, through the bulk upsert.
         Pages by id (each page one indexed range read); with workers > 1 the pages are
         written concurrently while the next ones are read."""
@@ -296,15 +309,14 @@ class Command(BaseCommand):
         if not total:
             raise CommandError("no synthetic prices to refresh; build them with --rows first")
         with tqdm(total=total, unit="row", desc="refresh", disable=self.quiet) as bar:
-            return upsert_pipeline(self.walked(chunk=chunk, seed=seed), workers=workers,
+            return upsert_pipeline(self.walked(chunk=chunk, seed=seed, at=at), workers=workers,
                                    done=bar.update)
 
     @staticmethod
-    def walked(*, chunk: int, seed: int) -> Iterator[list[PriceRow]]:
-        rng = random.Random(f"{seed}:{timezone.now().isoformat()}")  # noqa: S311
+    def walked(*, chunk: int, seed: int, at: datetime) -> Iterator[list[PriceRow]]:
+        rng = random.Random(f"{seed}:{at.isoformat()}")  # noqa: S311
         # a table of step factors: one Decimal per row would cost more than the upsert
         steps = [Decimal(f"{math.exp(rng.gauss(0.0, WALK_SIGMA)):.4f}") for _ in range(4096)]
-        now = timezone.now()
         last = 0
         while True:
             with connection.cursor() as cursor:
@@ -324,7 +336,7 @@ class Command(BaseCommand):
                 batch.append(PriceRow(
                     card_id, sealed_id, source, variant, condition, language, grade,
                     currency, _walk(market, step), _walk(low, step), _walk(mid, step),
-                    _walk(high, step), observations, now))
+                    _walk(high, step), observations, at))
             yield batch
 
     # --- Deleting ---------------------------------------------------------------------------
@@ -361,6 +373,19 @@ class Command(BaseCommand):
                 cursor.execute("ANALYZE pricing_price, pricing_pricesnapshot")
             elif connection.vendor == "sqlite":
                 cursor.execute("ANALYZE")
+
+
+def refresh_stamp(*, next_day: bool) -> datetime:
+    """When a refresh's values are stamped: one second after the newest synthetic price but
+    within its UTC day (a same-day re-scrape), or a day after it (the next daily scrape)."""
+    newest = Price.objects.filter(is_synthetic=True).aggregate(at=Max("recorded_at"))["at"]
+    if newest is None:
+        raise CommandError("no synthetic prices to refresh; build them with --rows first")
+    if next_day:
+        return newest + timedelta(days=1)
+    newest = newest.astimezone(UTC)
+    day_end = datetime.combine(newest.date(), time.max, tzinfo=UTC)
+    return min(newest + timedelta(seconds=1), day_end)
 
 
 def _money(value: float) -> Decimal:
