@@ -346,11 +346,15 @@ def _upsert_postgresql_sql(target: str, where: str) -> str:
         f" INSERT INTO pricing_pricesnapshot ({_SNAPSHOT_COLUMNS})"
         f" SELECT {_SNAPSHOT_VALUES} FROM up WHERE inserted"
         "), changed AS ("
-        f" INSERT INTO pricing_pricesnapshot ({_SNAPSHOT_COLUMNS})"
+        f" INSERT INTO pricing_pricesnapshot AS s ({_SNAPSHOT_COLUMNS})"
         f" SELECT {_SNAPSHOT_VALUES} FROM up WHERE outlier_streak = 0 AND NOT inserted"
         " ON CONFLICT (price_id, date) DO UPDATE SET"
         "  market_price = excluded.market_price, low_price = excluded.low_price,"
         "  high_price = excluded.high_price, observations = excluded.observations"
+        # a same-day re-scrape mostly brings the same figures: no new row version for those
+        " WHERE (s.market_price, s.low_price, s.high_price, s.observations) IS DISTINCT FROM"
+        "  (excluded.market_price, excluded.low_price, excluded.high_price,"
+        "   excluded.observations)"
         ")"
         " SELECT count(*) FILTER (WHERE outlier_streak = 0),"
         "  count(*) FILTER (WHERE outlier_streak > 0),"
@@ -365,8 +369,11 @@ _UPSERT_SQL = {target: _upsert_postgresql_sql(target, where) for target, where i
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": " ", "\n": " ", "\r": " "})
 
 
-def _copy_text(rows: Sequence[PriceRow], synthetic: bool) -> str:
-    """The rows as COPY text: one f-string per row (~3x less CPU than write_row's
+COPY_CHUNK = 5_000  # rows per write: PostgreSQL parses one chunk while Python builds the next
+
+
+def _copy_chunks(rows: Sequence[PriceRow], synthetic: bool) -> Iterable[str]:
+    """The rows as COPY text, in chunks: one f-string per row (~3x less CPU than write_row's
     adaptation). Variant, language and grade come from sources: tabs, newlines and
     backslashes are escaped (once per distinct value); the other text columns are validated
     codes."""
@@ -387,13 +394,15 @@ def _copy_text(rows: Sequence[PriceRow], synthetic: bool) -> str:
             formatted = stamps[value] = value.isoformat()
         return formatted
 
-    return "".join([
-        f"{null if r.card_id is None else r.card_id}\t"
-        f"{null if r.sealed_id is None else r.sealed_id}\t{r.source}\t{text(r.variant)}\t"
-        f"{r.condition}\t{text(r.language)}\t{text(r.grade)}\t{r.currency}\t"
-        f"{null if r.market is None else r.market}\t{null if r.low is None else r.low}\t"
-        f"{null if r.mid is None else r.mid}\t{null if r.high is None else r.high}\t"
-        f"{r.observations}\t{stamp(r.recorded_at)}\t{flag}\n" for r in rows])
+    for start in range(0, len(rows), COPY_CHUNK):
+        yield "".join([
+            f"{null if r.card_id is None else r.card_id}\t"
+            f"{null if r.sealed_id is None else r.sealed_id}\t{r.source}\t{text(r.variant)}\t"
+            f"{r.condition}\t{text(r.language)}\t{text(r.grade)}\t{r.currency}\t"
+            f"{null if r.market is None else r.market}\t{null if r.low is None else r.low}\t"
+            f"{null if r.mid is None else r.mid}\t{null if r.high is None else r.high}\t"
+            f"{r.observations}\t{stamp(r.recorded_at)}\t{flag}\n"
+            for r in rows[start:start + COPY_CHUNK]])
 
 
 def _upsert_postgresql(rows: Sequence[PriceRow], synthetic: bool):  # noqa: ANN202
@@ -416,7 +425,8 @@ def _upsert_postgresql(rows: Sequence[PriceRow], synthetic: bool):  # noqa: ANN2
             ") ON COMMIT DELETE ROWS")
         cursor.execute("TRUNCATE pricing_ingest")
         with cursor.copy(f"COPY pricing_ingest ({', '.join(_COLUMNS)}) FROM STDIN") as copy:
-            copy.write(_copy_text(rows, synthetic))
+            for chunk in _copy_chunks(rows, synthetic):
+                copy.write(chunk)
         totals = {"written": 0, "outliers": 0}
         card_ids: set[int] = set()
         sealed_ids: set[int] = set()

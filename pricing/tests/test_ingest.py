@@ -6,6 +6,8 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
+from django.db import connection
 
 from catalogue.tests.factories import CardFactory, SealedProductFactory
 from pricing.ingest import (
@@ -206,3 +208,36 @@ def test_a_large_batch_on_many_cards_is_written_once(django_assert_max_num_queri
         result = prices_ingest(source="tcgplayer", quotes=quotes)
     assert result.written == 90 and Price.objects.count() == 90
     assert PriceSnapshot.objects.count() == 90
+
+
+def test_rows_stream_in_chunks_without_losing_or_splitting_any(monkeypatch) -> None:  # noqa: ANN001
+    monkeypatch.setattr("pricing.ingest.COPY_CHUNK", 7)
+    cards = CardFactory.create_batch(30)
+    quotes = [q(card, f"{1 + n}.{n % 100:02d}", variant=variant, language="ja\tx")
+              for n, card in enumerate(cards) for variant in ("normal", "holofoil")]
+    assert prices_ingest(source="tcgplayer", quotes=quotes).written == 60
+    stored = dict(Price.objects.values_list("card_id", "market_price").filter(variant="normal"))
+    assert stored == {card.pk: Decimal(f"{1 + n}.{n % 100:02d}") for n, card in enumerate(cards)}
+    assert set(Price.objects.values_list("language", flat=True)) == {"ja x"}
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(not settings.DATABASES["default"]["ENGINE"].endswith("postgresql"),
+                    reason="needs DATABASE_URL=postgresql://…")
+def test_a_same_day_rescrape_with_the_same_figures_leaves_the_snapshot_row_alone() -> None:
+    card = CardFactory()
+    prices_ingest(source="tcgplayer", quotes=[q(card, 50, at=T0)])
+
+    def version() -> str:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT xmin::text FROM pricing_pricesnapshot")
+            return cursor.fetchone()[0]
+
+    before = version()
+    result = prices_ingest(source="tcgplayer", quotes=[q(card, 50, at=T0 + timedelta(hours=1))])
+    assert result.written == 1
+    assert Price.objects.get().recorded_at == T0 + timedelta(hours=1)
+    assert version() == before  # no new row version for unchanged figures
+    prices_ingest(source="tcgplayer", quotes=[q(card, 51, at=T0 + timedelta(hours=2))])
+    assert version() != before
+    assert PriceSnapshot.objects.get().market_price == Decimal("51.00")
