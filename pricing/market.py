@@ -270,13 +270,12 @@ def market_radar_stats() -> dict[str, Any]:
 
 
 def market_active_sellers(*, days: int = 30, limit: int = 20) -> dict[str, Any]:
-    """Sellers active recently. There are no marketplace listings yet, so activity is the
-    seller's last sign-in; listings and sales will feed this once the marketplace has them."""
-    from marketplace.selectors import sellers_recently_active
-
-    since = timezone.now() - timedelta(days=days)
-    sellers, total = sellers_recently_active(since=since, limit=limit)
-    return {"items": sellers, "total": total, "days": days, "activity": "sign_in"}
+    """Sellers with marketplace activity (listings, sales) in the last `days` days — none yet:
+    the marketplace has no listings, so the list is empty and says why (issue 4: "an empty
+    list until then"). Sign-ins are not marketplace activity and are not shown."""
+    return {"items": [], "total": 0, "days": days, "limit": limit,
+            "activity": "listings_and_sales",
+            "reason": "The marketplace has no listings or sales yet."}
 
 
 # --- Shared helpers ---------------------------------------------------------------------------

@@ -272,7 +272,10 @@ class MarketActiveSellersOut(serializers.Serializer):
     items = MarketActiveSellerOut(many=True)
     total = serializers.IntegerField()
     days = serializers.IntegerField()
-    activity = serializers.CharField()
+    limit = serializers.IntegerField()
+    activity = serializers.CharField(help_text="What counts as activity: listings_and_sales.")
+    reason = serializers.CharField(allow_null=True,
+                                   help_text="Why the list is empty, when it is.")
 
 
 class MarketTrendingItemOut(serializers.Serializer):
@@ -409,9 +412,9 @@ class RadarStatsView(APIView):
 class ActiveSellersView(APIView):
     @extend_schema(tags=TAGS, summary="Recently-active sellers",
                    operation_id="market_active_sellers",
-                   description="Sellers who signed in during the last 30 days, most recent "
-                               "first (at most 20). The marketplace has no listings yet; "
-                               "listings and sales will be the activity once it does.",
+                   description="Sellers with listings or sales in the last 30 days (at most "
+                               "20). The marketplace has no listings yet, so the list is "
+                               "empty, with a reason.",
                    responses={200: MarketActiveSellersOut})
     def get(self, request: Request) -> Response:
         return Response(market.market_active_sellers())

@@ -340,24 +340,15 @@ def test_radar_stats_strip(end, eur_usd) -> None:
         "cards_compared": 2, "tcgs_covered": 2, "stale": False}
 
 
-def test_active_sellers_are_recent_seller_sign_ins(make_user) -> None:
-    now = timezone.now()
-    recent = make_user(username="recent", last_login=now - timedelta(days=1))
-    seller_profile_create(user=recent, display_name="Recent Cards", country="nl")
-    older = make_user(username="older", last_login=now - timedelta(days=5))
-    seller_profile_create(user=older)
-    gone = make_user(username="gone", last_login=now - timedelta(days=40))
-    seller_profile_create(user=gone)
-    make_user(username="collector", last_login=now)
+def test_active_sellers_is_empty_with_a_reason_until_the_marketplace_has_listings(
+        make_user) -> None:  # noqa: ANN001
+    seller = make_user(username="recent", last_login=timezone.now())
+    seller_profile_create(user=seller, display_name="Recent Cards", country="nl")
 
-    result = market.market_active_sellers()
-
-    assert result == {"items": [
-        {"seller_id": recent.pk, "username": "recent", "display_name": "Recent Cards",
-         "country": "NL", "last_active": (now - timedelta(days=1)).date().isoformat()},
-        {"seller_id": older.pk, "username": "older", "display_name": "older",
-         "country": None, "last_active": (now - timedelta(days=5)).date().isoformat()},
-    ], "total": 2, "days": 30, "activity": "sign_in"}
+    # a sign-in is not marketplace activity
+    assert market.market_active_sellers() == {
+        "items": [], "total": 0, "days": 30, "limit": 20, "activity": "listings_and_sales",
+        "reason": "The marketplace has no listings or sales yet."}
 
 
 # --- Cache layer ------------------------------------------------------------------------------
