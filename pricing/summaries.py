@@ -186,13 +186,16 @@ def _minus_days_sql(column: str, days: int) -> str:
 
 
 def _changes(card_ids: Sequence[int], *, days: int = CHANGE_DAYS) -> dict[int, Decimal]:
-    """Percent change of each card's reference series over `days` (cards with a value)."""
+    """Percent change of each card's reference series over `days` (cards with a value): the
+    latest snapshot against the last one at least `days` earlier — but no more than twice
+    that (as the market movers): a series with a gap longer than that has no 7-day change."""
     where, params = _in("p.card_id", card_ids)
     sql = (
         "SELECT x.card_id, x.latest, (SELECT s.market_price"  # noqa: S608
         "  FROM pricing_pricesnapshot s"
         "  WHERE s.price_id = x.id AND s.market_price IS NOT NULL"
         f"  AND s.date <= {_minus_days_sql('x.latest_date', days)}"
+        f"  AND s.date >= {_minus_days_sql('x.latest_date', 2 * days)}"
         "  ORDER BY s.date DESC LIMIT 1)"
         " FROM (SELECT p.id, p.card_id,"
         "  (SELECT s.date FROM pricing_pricesnapshot s WHERE s.price_id = p.id"

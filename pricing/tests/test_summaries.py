@@ -168,6 +168,17 @@ def test_price_change_7d_is_null_without_a_week_of_history() -> None:
     assert card.best_price == Decimal("120.00")
 
 
+def test_price_change_7d_is_null_when_the_only_older_point_is_beyond_two_weeks() -> None:
+    # as the market movers: a 400-day-old point is no 7-day change
+    card = CardFactory()
+    history(card, "tcgplayer", {400: "10", 15: "90", 3: "100", 0: "120"})
+    refresh(card)
+
+    card.refresh_from_db()
+    assert card.price_change_7d is None
+    assert card.best_price == Decimal("120.00")
+
+
 def test_prices_gone_clear_the_summary() -> None:
     card = CardFactory(best_price=Decimal("5"), price_change_7d=Decimal("3"))
     refresh(card)
