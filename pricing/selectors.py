@@ -289,13 +289,15 @@ def _window(points: Sequence[Point], since: date) -> list[Point]:
 
 
 def change_pct(points: Sequence[Point], days: int) -> Decimal | None:
-    """Percent change from the latest snapshot dated at least `days` before the latest one to
-    the latest one (2 decimals); None when there is no such earlier snapshot."""
+    """Percent change from the latest snapshot dated `days` to `2 × days` before the latest
+    one to the latest one (2 decimals; the market movers' rule); None when there is no such
+    earlier snapshot (a gap longer than that is no `days`-day change)."""
     if not points:
         return None
     latest_day, latest = points[-1]
     cutoff = latest_day - timedelta(days=days)
-    earlier = [price for day, price in points if day <= cutoff]
+    floor = latest_day - timedelta(days=2 * days)
+    earlier = [price for day, price in points if floor <= day <= cutoff]
     if not earlier or earlier[-1] <= 0:
         return None
     return ((latest - earlier[-1]) / earlier[-1] * 100).quantize(CENT, rounding=ROUND_HALF_UP)

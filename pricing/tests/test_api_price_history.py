@@ -55,6 +55,14 @@ def test_change_is_against_the_latest_snapshot_at_least_n_days_older() -> None:
     assert change_pct([], 7) is None
 
 
+def test_change_looks_back_no_more_than_twice_the_period() -> None:
+    points = _points({0: "50", 20: "100", 30: "120"})
+    assert change_pct(points, 7) == Decimal("20.00")  # day 20: 10 days back, within 7–14
+    assert change_pct(points, 4) is None  # nothing 4–8 days back
+    assert change_pct(points, 14) is None  # day 0 is 30 days back, beyond 28
+    assert change_pct(points, 15) == Decimal("140.00")  # day 0, exactly 2 × 15 back
+
+
 def test_volatility_is_the_std_of_daily_log_returns() -> None:
     assert volatility(_points({0: "100", 1: "110", 2: "99", 3: "108.9"})) == 0.1159
     # A 2-day gap counts as one return of daily size ln(1.21)/√2.
