@@ -331,10 +331,9 @@ _SNAPSHOT_VALUES = ("id, (recorded_at AT TIME ZONE 'UTC')::date, market_price, l
 
 def _upsert_postgresql_sql(target: str, where: str) -> str:
     """One statement per target: upsert the prices, then that day's snapshots of the accepted
-    ones. A new price row (`xmax = 0` in RETURNING: inserted, not updated) cannot have a
-    snapshot yet, so its snapshot is a plain INSERT; only updated rows need ON CONFLICT.
-    Snapshots need no lock of their own: the price upsert holds the price row until commit,
-    and every snapshot writer goes through it."""
+    ones. A new price row (`xmax = 0` in RETURNING: inserted, not updated) has a new id and so
+    no snapshot yet: its snapshot is a plain INSERT (ON CONFLICT's speculative insertion costs
+    two more WAL records a row); only updated rows need ON CONFLICT."""
     return (
         "WITH up AS ("  # noqa: S608 (SQL from constants only)
         f" INSERT INTO pricing_price AS p ({', '.join(_COLUMNS)}, outlier_streak, is_primary)"
