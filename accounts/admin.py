@@ -36,12 +36,13 @@ class UserAdmin(DjangoUserAdmin):
     add_form = UserCreationAdminForm
     list_display = ("username", "email", "tier", "is_seller", "is_staff", "date_joined",
                     "deletion_requested_at")
-    list_filter = ("tier", "is_seller", "is_staff", "is_superuser", "is_active")
+    list_filter = ("tier", "is_seller", "is_staff", "is_superuser", "is_active", "language")
     search_fields = ("username", "email")
     ordering = ("-date_joined",)
     fieldsets = (
         *DjangoUserAdmin.fieldsets,
         (_("Marketplace and API"), {"fields": ("tier", "is_seller", "deletion_requested_at")}),
+        (_("Emails and notifications"), {"fields": ("language", "alert_digest_opt_in")}),
     )
     add_fieldsets = (
         (None, {"classes": ("wide",),

@@ -3,6 +3,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.core.validators import MinLengthValidator, RegexValidator
@@ -49,6 +50,10 @@ class User(AbstractUser):
     alert_digest_opt_in = models.BooleanField(
         _("daily price-alert email"), default=False,
         help_text=_("Send me a daily email with the price alerts that triggered."))
+    language = models.CharField(
+        _("language"), max_length=8, blank=True, default="", choices=settings.LANGUAGES,
+        help_text=_("Emails and notifications are written in it (empty: the site's default). "
+                    "Set at sign-up and whenever the user switches the site's language."))
 
     objects = UserManager()
 

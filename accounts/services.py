@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
@@ -180,4 +181,14 @@ def user_alert_digest_set(*, user: User, enabled: bool) -> User:
     """Opt in to (or out of) the daily price-alert digest email."""
     User.objects.filter(pk=user.pk).update(alert_digest_opt_in=enabled)
     user.alert_digest_opt_in = enabled
+    return user
+
+
+def user_language_set(*, user: User, language: str) -> User:
+    """Remember the language to write to the user in (emails, notifications). Unsupported
+    codes are ignored."""
+    if language not in {code for code, _name in settings.LANGUAGES} or language == user.language:
+        return user
+    User.objects.filter(pk=user.pk).update(language=language)
+    user.language = language
     return user

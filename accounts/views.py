@@ -11,11 +11,12 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
+from django.views.i18n import set_language
 from rest_framework.exceptions import PermissionDenied
 
 from accounts.models import User
 from accounts.selectors import api_key_active_count, api_key_list
-from accounts.services import api_key_create, api_key_revoke
+from accounts.services import api_key_create, api_key_revoke, user_language_set
 from accounts.tiers import TIERS, TierSlug, tier_allows
 
 
@@ -92,3 +93,13 @@ def account(request: HttpRequest) -> HttpResponse:
         "new_key": new_key,
     }
     return render(request, "accounts/account.html", context)
+
+
+@require_http_methods(["POST"])
+def language_set(request: HttpRequest) -> HttpResponse:
+    """Django's language switch, and for a signed-in user the language their emails and
+    notifications are written in from now on."""
+    response = set_language(request)
+    if request.user.is_authenticated:
+        user_language_set(user=request.user, language=request.POST.get("language", ""))
+    return response
