@@ -28,7 +28,7 @@ from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlencode
 
-from common import Result, SqlTimer, checked_get, setup_django
+from common import Result, SqlTimer, checked_get, database_url_is_postgresql, setup_django
 
 ROOT = Path(__file__).resolve().parents[1]
 SCALE_CARDS = 133_317
@@ -135,10 +135,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args(argv)
 
-    if not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
-        print("This benchmark runs on PostgreSQL only: set DATABASE_URL=postgresql://… "
-              "(see bench/README.md). SQLite figures would say nothing about production.",
-              file=sys.stderr)
+    if not database_url_is_postgresql():
         return 2
     setup_django()
     from django.conf import settings

@@ -66,6 +66,18 @@ def checked_get(client: object) -> Callable[[str], None]:
     return get
 
 
+def database_url_is_postgresql() -> bool:
+    """True when DATABASE_URL names a PostgreSQL server; otherwise says why on stderr (the
+    benchmarks' targets are for PostgreSQL: SQLite figures would say nothing about
+    production)."""
+    if os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
+        return True
+    print("This benchmark runs on PostgreSQL only: set DATABASE_URL=postgresql://… "
+          "(see bench/README.md). SQLite figures would say nothing about production.",
+          file=sys.stderr)
+    return False
+
+
 def setup_django() -> None:
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "csm.settings")

@@ -31,7 +31,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from common import Result, SqlTimer, checked_get
+from common import Result, SqlTimer, checked_get, database_url_is_postgresql
 from common import setup_django as setup_common
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -92,9 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args(argv)
 
-    if not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
-        print("This benchmark runs on PostgreSQL only: set DATABASE_URL=postgresql://… "
-              "(see bench/README.md).", file=sys.stderr)
+    if not database_url_is_postgresql():
         return 2
     if not os.environ.get("REDIS_URL", "").startswith("redis"):
         print("Set REDIS_URL=redis://…: the target is for the Redis cache production uses.",

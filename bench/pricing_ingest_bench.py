@@ -45,7 +45,7 @@ from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-from common import SqlTimer
+from common import SqlTimer, database_url_is_postgresql
 
 ROOT = Path(__file__).resolve().parents[1]
 SCALE_CARDS = 133_317
@@ -247,12 +247,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-refresh", action="store_true", help="only (a)")
     args = parser.parse_args(argv)
 
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith(("postgres://", "postgresql://")):
-        print("This benchmark runs on PostgreSQL only: set DATABASE_URL=postgresql://… "
-              "(see bench/README.md). SQLite figures would say nothing about production.",
-              file=sys.stderr)
+    if not database_url_is_postgresql():
         return 2
+    url = os.environ["DATABASE_URL"]
     if args.database.lower().startswith("test"):
         print(f"refusing database {args.database!r}: it looks like a test database",
               file=sys.stderr)
